@@ -1,0 +1,198 @@
+//! `Engine::builder()`: starts the engine on a thread of its own, so the common case
+//! needs no GIL handling at all.
+
+use std::path::Path;
+
+use pyo3::prelude::*;
+use tokio::sync::oneshot;
+
+use crate::engine::PySyncEngine;
+use crate::error::{Error, ErrorKind, Result};
+
+/// A running engine started by [`EngineBuilder::start`].
+///
+/// ```no_run
+/// # async fn demo() -> pime::Result<()> {
+/// let engine = pime::Engine::builder()
+///     .import_path("examples/hello")
+///     .thread_pool(4, 10)
+///     .broker("mymod", "broker")
+///     .start()
+///     .await?;
+/// let hello = pime::PyTask::new0(pime::Value::String("hello".into()));
+/// println!("{:?}", pime::call(hello).await?);
+/// engine.stop().await?;
+/// # Ok(()) }
+/// ```
+///
+/// Dropping the handle does not stop the engine; [`crate::stop`] still does.
+#[derive(Debug)]
+#[must_use = "keep the handle to stop the engine and see how it ended"]
+pub struct Engine {
+    finished: oneshot::Receiver<Result<()>>,
+}
+
+/// Where the broker comes from.
+enum BrokerSource {
+    Attribute { module: String, attribute: String },
+    Object(Py<PyAny>),
+}
+
+/// Configures and starts an [`Engine`]; see [`Engine::builder`].
+#[must_use = "call .start().await to run the engine"]
+pub struct EngineBuilder {
+    import_paths: Vec<String>,
+    thread_pool: Option<(u32, u32)>,
+    queue_capacity: Option<usize>,
+    venv: Option<String>,
+    debug: bool,
+    broker: Option<BrokerSource>,
+}
+
+impl Engine {
+    /// A builder with the defaults: no extra import path, the default pool and queue.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder {
+            import_paths: Vec::new(),
+            thread_pool: None,
+            queue_capacity: None,
+            venv: None,
+            debug: false,
+            broker: None,
+        }
+    }
+
+    /// Stops the engine gracefully (see [`crate::stop`]) and waits for its thread to end.
+    pub async fn stop(self) -> Result<()> {
+        crate::stop().await?;
+        self.wait().await
+    }
+
+    /// Waits until the engine's thread ends (after some [`crate::stop`]), with how it ended.
+    pub async fn wait(self) -> Result<()> {
+        self.finished.await.unwrap_or_else(|_| Err(thread_died()))
+    }
+}
+
+impl EngineBuilder {
+    /// Puts `path` on `sys.path` before the broker is imported (may be repeated; the
+    /// last one added is searched first).
+    pub fn import_path(mut self, path: impl AsRef<Path>) -> Self {
+        self.import_paths
+            .push(path.as_ref().to_string_lossy().into_owned());
+        self
+    }
+
+    /// See [`PySyncEngine::set_thread_pool_size`].
+    pub fn thread_pool(mut self, min: u32, max: u32) -> Self {
+        self.thread_pool = Some((min, max));
+        self
+    }
+
+    /// See [`PySyncEngine::set_queue_capacity`].
+    pub fn queue_capacity(mut self, capacity: usize) -> Self {
+        self.queue_capacity = Some(capacity);
+        self
+    }
+
+    /// Activates the virtual environment at `path` (see [`PySyncEngine::new_venv`]).
+    pub fn venv(mut self, path: impl AsRef<Path>) -> Self {
+        self.venv = Some(path.as_ref().to_string_lossy().into_owned());
+        self
+    }
+
+    /// See [`PySyncEngine::enable_debug`].
+    pub fn debug(mut self) -> Self {
+        self.debug = true;
+        self
+    }
+
+    /// The broker is `module.attribute`, imported when the engine starts.
+    pub fn broker(mut self, module: impl Into<String>, attribute: impl Into<String>) -> Self {
+        self.broker = Some(BrokerSource::Attribute {
+            module: module.into(),
+            attribute: attribute.into(),
+        });
+        self
+    }
+
+    /// The broker is this Python callable.
+    pub fn broker_object(mut self, broker: Py<PyAny>) -> Self {
+        self.broker = Some(BrokerSource::Object(broker));
+        self
+    }
+
+    /// Starts the engine on a new thread named `pime-engine` and returns once it
+    /// accepts calls. Set-up errors (a broker that cannot be imported, a bad venv, an
+    /// engine already running) come back here.
+    pub async fn start(mut self) -> Result<Engine> {
+        let Some(broker) = self.broker.take() else {
+            return Err(Error::new(
+                ErrorKind::ExecError,
+                "no broker: call .broker(\"module\", \"attribute\") or .broker_object(..) before .start()",
+            ));
+        };
+        let (ready_sender, ready) = oneshot::channel();
+        let (finished_sender, finished) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("pime-engine".into())
+            .spawn(move || {
+                let mut ready_sender = Some(ready_sender);
+                let outcome = Python::attach(|py| {
+                    self.run(py, broker, || {
+                        if let Some(ready) = ready_sender.take() {
+                            let _ = ready.send(Ok(()));
+                        }
+                    })
+                });
+                if let Some(ready) = ready_sender.take() {
+                    let _ = ready.send(outcome.clone());
+                }
+                let _ = finished_sender.send(outcome);
+            })
+            .map_err(|e| {
+                Error::new(ErrorKind::InternalError, format!("cannot spawn the engine thread: {e}"))
+            })?;
+        ready.await.unwrap_or_else(|_| Err(thread_died()))?;
+        Ok(Engine { finished })
+    }
+
+    fn run(self, py: Python<'_>, broker: BrokerSource, on_online: impl FnOnce()) -> Result<()> {
+        let engine = match &self.venv {
+            Some(venv) => PySyncEngine::new_venv(py, venv)?,
+            None => PySyncEngine::new(py)?,
+        };
+        for path in &self.import_paths {
+            engine.add_import_path(path)?;
+        }
+        if let Some((min, max)) = self.thread_pool {
+            engine.set_thread_pool_size(min, max)?;
+        }
+        if let Some(capacity) = self.queue_capacity {
+            engine.set_queue_capacity(capacity)?;
+        }
+        if self.debug {
+            engine.enable_debug()?;
+        }
+        let broker = match broker {
+            BrokerSource::Attribute { module, attribute } => py
+                .import(module.as_str())
+                .and_then(|m| m.getattr(attribute.as_str()))
+                .map_err(|e| {
+                    let mut error = crate::job::exception_to_error(py, e);
+                    error.kind = ErrorKind::ExecError;
+                    error.message = format!("cannot load the broker {module}.{attribute}: {}", error.message);
+                    error
+                })?,
+            BrokerSource::Object(object) => object.into_bound(py),
+        };
+        engine.launch_with_hook(py, &broker, on_online)
+    }
+}
+
+fn thread_died() -> Error {
+    Error::new(
+        ErrorKind::InternalError,
+        "the engine thread ended without reporting (it panicked)",
+    )
+}

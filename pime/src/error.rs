@@ -1,0 +1,74 @@
+//! The error type every PIME call returns.
+
+use std::fmt;
+
+/// What went wrong, in broad strokes; the [`Error::message`] says the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The broker raised a Python exception (any `BaseException`, `SystemExit` included).
+    PyException,
+    /// A Rust value could not be turned into a Python object (for example an
+    /// unhashable dict key, or an argument that failed to serialize).
+    PackError,
+    /// A Python result could not be turned into a Rust value (an unsupported type, a
+    /// cycle, nesting too deep, an int out of range, or a result that does not decode
+    /// into the declared Rust type).
+    UnpackError,
+    /// The engine could not run the task at all (for example the executor refused it).
+    ExecError,
+    /// A bug or broken invariant inside PIME itself.
+    InternalError,
+    /// The engine is not in a state that allows the request (not started, stopping,
+    /// stopped, or already running).
+    PySyncEngineStateError,
+    /// A deadline passed before the result arrived.
+    Timeout,
+}
+
+/// The error of every fallible PIME operation.
+///
+/// For [`ErrorKind::PyException`], `exception` holds the Python class name (for example
+/// `"KeyError"`) and `traceback` the formatted Python traceback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    /// The broad category.
+    pub kind: ErrorKind,
+    /// A human-readable message; for a Python exception, `str(exception)`.
+    pub message: String,
+    /// The Python exception class name, when the error came from Python.
+    pub exception: Option<String>,
+    /// The formatted Python traceback, when the error came from Python.
+    pub traceback: Option<String>,
+}
+
+/// `Result<T, pime::Error>`.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// An error of `kind` with `message` and no Python details.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            exception: None,
+            traceback: None,
+        }
+    }
+
+    /// The error a caller gets when the engine is not running.
+    pub(crate) fn engine_state(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::PySyncEngineStateError, message)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.exception {
+            Some(class) => write!(f, "{:?}: {}: {}", self.kind, class, self.message),
+            None => write!(f, "{:?}: {}", self.kind, self.message),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,38 @@
+//! # PIME — Python Integration Made Easy
+//!
+//! Run Python code (plugins, scripts, whole libraries) from tokio-based Rust, in
+//! parallel, without blocking the async runtime.
+//!
+//! One dedicated OS thread owns the Python side. Rust tasks build a [`PyTask`]
+//! (a command and params) and `await` [`call`]; the engine hands
+//! `broker(command, params)` to a Python `ThreadPoolExecutor` and the worker thread
+//! that ran it completes the caller's reply directly.
+//!
+//! See the README for the full tour, the value mapping and the failure rules.
+
+mod builder;
+mod call;
+mod engine;
+mod error;
+mod job;
+mod logging;
+mod python_sources;
+mod state;
+mod task;
+mod value;
+mod venv;
+
+#[doc(hidden)]
+pub mod typed;
+
+pub use builder::{Engine, EngineBuilder};
+pub use call::call;
+pub use engine::PySyncEngine;
+pub use error::{Error, ErrorKind, Result};
+pub use pime_macros::python_module;
+pub use state::{is_engine_started, stop, wait_offline, wait_online};
+pub use task::PyTask;
+pub use value::MAX_DEPTH;
+
+/// Re-exported so users name the exact `Value` type PIME speaks.
+pub use serde_value::{self, Value};

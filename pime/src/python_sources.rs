@@ -1,0 +1,39 @@
+//! The Python half, embedded at build time so users `pip install` nothing.
+
+use std::ffi::CString;
+
+use pyo3::prelude::*;
+use pyo3::types::PyModule;
+
+/// (module name, file name, source) of each embedded module, in load order.
+const MODULES: [(&str, &str, &str); 2] = [
+    (
+        "_pime_runtime",
+        "_pime_runtime.py",
+        include_str!("../python/_pime_runtime.py"),
+    ),
+    ("pime", "pime/__init__.py", include_str!("../python/pime/__init__.py")),
+];
+
+/// Makes `_pime_runtime` and the `pime` helper package importable, once per interpreter
+/// (a relaunch keeps the modules, so a broker's registry stays the same object).
+pub(crate) fn register(py: Python<'_>) -> PyResult<()> {
+    let sys_modules = py.import("sys")?.getattr("modules")?;
+    for (name, file_name, source) in MODULES {
+        if sys_modules.contains(name)? {
+            continue;
+        }
+        let source = CString::new(source)?;
+        let file_name = CString::new(format!("<pime embedded>/{file_name}"))?;
+        let module_name = CString::new(name)?;
+        // `from_code` executes the module and records it in `sys.modules`.
+        PyModule::from_code(py, &source, &file_name, &module_name)?;
+    }
+    Ok(())
+}
+
+/// The internal runtime module.
+pub(crate) fn runtime(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
+    register(py)?;
+    py.import("_pime_runtime")
+}

@@ -1,0 +1,81 @@
+//! `PyTask`: one request for the broker.
+
+use std::collections::BTreeMap;
+
+use serde_value::Value;
+
+/// One request for the Python broker: `broker(command, params)`.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use serde_value::Value;
+///
+/// let mut params = BTreeMap::new();
+/// params.insert("name".to_string(), Value::String("Rust".into()));
+/// let mut task = pime::PyTask::new(Value::String("hello".into()), params);
+/// task.mark_exclusive();
+/// assert!(task.is_exclusive() && !task.is_no_wait());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PyTask {
+    pub(crate) command: Value,
+    pub(crate) params: Option<BTreeMap<String, Value>>,
+    pub(crate) no_wait: bool,
+    pub(crate) exclusive: bool,
+}
+
+impl PyTask {
+    /// A task that calls `broker(command, params)`, `params` becoming a Python `dict`.
+    pub fn new(command: Value, params: BTreeMap<String, Value>) -> Self {
+        PyTask {
+            command,
+            params: Some(params),
+            no_wait: false,
+            exclusive: false,
+        }
+    }
+
+    /// A task without params: the broker receives `None` as `params`.
+    pub fn new0(command: Value) -> Self {
+        PyTask {
+            command,
+            params: None,
+            no_wait: false,
+            exclusive: false,
+        }
+    }
+
+    /// Fire and forget: [`crate::call`] returns `Ok(None)` as soon as the engine has
+    /// accepted the task; the result is dropped and a Python exception is only logged.
+    pub fn no_wait(&mut self) -> &mut Self {
+        self.no_wait = true;
+        self
+    }
+
+    /// Run inline on the engine's GIL thread instead of the thread pool: the lowest
+    /// latency, but every other task waits until this one returns. Keep such brokers short.
+    pub fn mark_exclusive(&mut self) -> &mut Self {
+        self.exclusive = true;
+        self
+    }
+
+    /// The command the broker receives.
+    pub fn command(&self) -> &Value {
+        &self.command
+    }
+
+    /// The params the broker receives (`None` for [`PyTask::new0`]).
+    pub fn params(&self) -> Option<&BTreeMap<String, Value>> {
+        self.params.as_ref()
+    }
+
+    /// Whether [`PyTask::no_wait`] was set.
+    pub fn is_no_wait(&self) -> bool {
+        self.no_wait
+    }
+
+    /// Whether [`PyTask::mark_exclusive`] was set.
+    pub fn is_exclusive(&self) -> bool {
+        self.exclusive
+    }
+}

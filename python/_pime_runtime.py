@@ -1,0 +1,58 @@
+"""Internal runtime of the PIME engine (embedded into the Rust crate; not a public API).
+
+The engine loads this module when it starts. It builds the default executor and
+bridges Python `logging` to Rust's `log` facade.
+"""
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+
+def make_thread_pool(min_workers, max_workers):
+    """A ThreadPoolExecutor of at most `max_workers` threads, `min_workers` already started."""
+    pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="pime-worker")
+    prespawn(pool, min_workers)
+    return pool
+
+
+def prespawn(pool, count):
+    """Starts `count` worker threads now instead of on first use.
+
+    ThreadPoolExecutor starts a thread for each submit while no worker is idle, so
+    submitting `count` jobs that all wait for each other forces `count` threads.
+    """
+    if count <= 0:
+        return
+    everyone_started = threading.Barrier(count + 1)
+    futures = [pool.submit(everyone_started.wait) for _ in range(count)]
+    everyone_started.wait()
+    for future in futures:
+        future.result()
+
+
+def install_log_bridge(host_handler_class):
+    """Sends records of the root logger (so of every logger) to Rust's `log`, once."""
+    root = logging.getLogger()
+    if not any(isinstance(h, host_handler_class) for h in root.handlers):
+        root.addHandler(host_handler_class())
+
+
+def activate_venv(venv_dir, site_packages, include_system_site_packages):
+    """Makes the virtual environment at `venv_dir` the one imports come from.
+
+    Without system site packages, the base interpreter's site dirs leave `sys.path`.
+    `site.addsitedir` (not a plain insert) runs the venv's `.pth` files, so editable
+    installs work.
+    """
+    import site
+    import sys
+
+    if not include_system_site_packages:
+        system_dirs = set(site.getsitepackages())
+        user_site = site.getusersitepackages()
+        if isinstance(user_site, str):
+            system_dirs.add(user_site)
+        sys.path[:] = [p for p in sys.path if p not in system_dirs]
+    site.addsitedir(site_packages)
+    sys.prefix = sys.exec_prefix = venv_dir
