@@ -151,7 +151,10 @@ impl EngineBuilder {
                 let _ = finished_sender.send(outcome);
             })
             .map_err(|e| {
-                Error::new(ErrorKind::InternalError, format!("cannot spawn the engine thread: {e}"))
+                Error::new(
+                    ErrorKind::InternalError,
+                    format!("cannot spawn the engine thread: {e}"),
+                )
             })?;
         ready.await.unwrap_or_else(|_| Err(thread_died()))?;
         Ok(Engine { finished })
@@ -181,7 +184,10 @@ impl EngineBuilder {
                 .map_err(|e| {
                     let mut error = crate::job::exception_to_error(py, e);
                     error.kind = ErrorKind::ExecError;
-                    error.message = format!("cannot load the broker {module}.{attribute}: {}", error.message);
+                    error.message = format!(
+                        "cannot load the broker {module}.{attribute}: {}",
+                        error.message
+                    );
                     error
                 })?,
             BrokerSource::Object(object) => object.into_bound(py),

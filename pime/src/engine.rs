@@ -114,7 +114,10 @@ impl<'py> PySyncEngine<'py> {
     /// [`DEFAULT_QUEUE_CAPACITY`]); when it is full, [`crate::call`] waits for room.
     pub fn set_queue_capacity(&self, capacity: usize) -> Result<()> {
         if capacity == 0 {
-            return Err(Error::new(ErrorKind::ExecError, "queue capacity must be at least 1"));
+            return Err(Error::new(
+                ErrorKind::ExecError,
+                "queue capacity must be at least 1",
+            ));
         }
         self.queue_capacity.set(capacity);
         Ok(())

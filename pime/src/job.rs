@@ -120,11 +120,13 @@ pub(crate) fn exception_to_error(py: Python<'_>, err: PyErr) -> Error {
         kind: ErrorKind::PyException,
         message,
         exception: Some(class),
-        traceback: format_traceback(py, exception.as_any()),
+        traceback: format_traceback(py, &err),
     }
 }
 
-fn format_traceback(py: Python<'_>, exception: &Bound<'_, PyAny>) -> Option<String> {
+/// The full Python traceback text. The traceback is passed explicitly because on
+/// Python 3.11 PyO3 keeps it beside the exception rather than in `__traceback__`.
+fn format_traceback(py: Python<'_>, err: &PyErr) -> Option<String> {
     static FORMAT_EXCEPTION: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let format = FORMAT_EXCEPTION
         .get_or_try_init(py, || {
@@ -133,7 +135,10 @@ fn format_traceback(py: Python<'_>, exception: &Bound<'_, PyAny>) -> Option<Stri
                 .map(Bound::unbind)
         })
         .ok()?;
-    let lines = format.bind(py).call1((exception,)).ok()?;
+    let lines = format
+        .bind(py)
+        .call1((err.get_type(py), err.value(py), err.traceback(py)))
+        .ok()?;
     let text = PyString::new(py, "").call_method1("join", (lines,)).ok()?;
     text.extract::<String>().ok()
 }

@@ -12,7 +12,11 @@ const MODULES: [(&str, &str, &str); 2] = [
         "_pime_runtime.py",
         include_str!("../python/_pime_runtime.py"),
     ),
-    ("pime", "pime/__init__.py", include_str!("../python/pime/__init__.py")),
+    (
+        "pime",
+        "pime/__init__.py",
+        include_str!("../python/pime/__init__.py"),
+    ),
 ];
 
 /// Makes `_pime_runtime` and the `pime` helper package importable, once per interpreter

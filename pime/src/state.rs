@@ -7,8 +7,8 @@
 use std::sync::{Arc, LazyLock};
 
 use arc_swap::ArcSwapOption;
-use tokio::sync::{mpsc, oneshot, watch};
 use serde_value::Value;
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::error::{Error, Result};
 use crate::task::PyTask;
@@ -90,10 +90,9 @@ impl Drop for LaunchClaim {
 
 /// The channel into the running engine, or the error a caller gets when there is none.
 pub(crate) fn sender() -> Result<Arc<mpsc::Sender<Envelope>>> {
-    SHARED
-        .sender
-        .load_full()
-        .ok_or_else(|| Error::engine_state("the PIME engine is not running (not started, or stopped)"))
+    SHARED.sender.load_full().ok_or_else(|| {
+        Error::engine_state("the PIME engine is not running (not started, or stopped)")
+    })
 }
 
 /// Whether the engine is online and accepting calls.

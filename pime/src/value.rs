@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 
 use pyo3::prelude::*;
 use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMemoryView, PyString,
-    PyTuple, PyTypeMethods,
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMemoryView, PyString, PyTuple,
+    PyTypeMethods,
 };
 use pyo3::IntoPyObjectExt;
 use serde_value::Value;
@@ -139,11 +139,8 @@ fn pack<'py>(py: Python<'py>, value: &Value, depth: usize) -> Result<Bound<'py, 
                 let py_key = pack(py, key, depth + 1).map_err(|f| f.at(label()))?;
                 let py_item = pack(py, item, depth + 1).map_err(|f| f.at(label()))?;
                 dict.set_item(&py_key, py_item).map_err(|_| {
-                    Failure::new(format!(
-                        "a dict key cannot be a {}",
-                        type_name(&py_key)
-                    ))
-                    .at(label())
+                    Failure::new(format!("a dict key cannot be a {}", type_name(&py_key)))
+                        .at(label())
                 })?;
             }
             dict.into_any()
@@ -191,9 +188,10 @@ fn unpack(object: &Bound<'_, PyAny>, open_containers: &mut Vec<usize>) -> Result
         return Ok(Value::F64(x.value()));
     }
     if let Ok(s) = object.cast::<PyString>() {
-        return s.to_str().map(|s| Value::String(s.to_owned())).map_err(|_| {
-            Failure::new("str is not valid Unicode (it holds a lone surrogate)")
-        });
+        return s
+            .to_str()
+            .map(|s| Value::String(s.to_owned()))
+            .map_err(|_| Failure::new("str is not valid Unicode (it holds a lone surrogate)"));
     }
     if let Ok(b) = object.cast::<PyBytes>() {
         return Ok(Value::Bytes(b.as_bytes().to_vec()));
@@ -240,7 +238,10 @@ fn unpack(object: &Bound<'_, PyAny>, open_containers: &mut Vec<usize>) -> Result
             Ok(Value::Map(map))
         });
     }
-    Err(Failure::new(format!("cannot convert {}", type_name(object))))
+    Err(Failure::new(format!(
+        "cannot convert {}",
+        type_name(object)
+    )))
 }
 
 /// Runs `convert` with `container` on the open path, refusing cycles and deep nesting.

@@ -42,11 +42,13 @@ pub(crate) fn activate(py: Python<'_>, venv_dir: &Path) -> Result<()> {
         )));
     }
     let activate = || -> PyResult<()> {
-        python_sources::runtime(py)?.getattr("activate_venv")?.call1((
-            venv_dir.to_string_lossy(),
-            site_packages.to_string_lossy(),
-            include_system,
-        ))?;
+        python_sources::runtime(py)?
+            .getattr("activate_venv")?
+            .call1((
+                venv_dir.to_string_lossy(),
+                site_packages.to_string_lossy(),
+                include_system,
+            ))?;
         Ok(())
     };
     activate().map_err(|e| venv_error(format!("cannot activate {}: {e}", venv_dir.display())))
