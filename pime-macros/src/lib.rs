@@ -1,0 +1,117 @@
+//! The `#[python_module]` attribute of [PIME](https://docs.rs/pime): a Rust trait
+//! declares the commands of a Python broker module, and the macro generates a client
+//! that calls them with typed async methods. Use it through `pime::python_module`;
+//! the documentation is on [`macro@python_module`].
+
+mod attr_args;
+mod errors;
+mod expand;
+mod model;
+mod names;
+mod options;
+mod parse;
+mod python_source;
+mod stub;
+mod validate;
+
+use proc_macro::TokenStream;
+use proc_macro2::TokenStream as TokenStream2;
+use quote::quote;
+
+use crate::errors::Errors;
+use crate::parse::Parsed;
+
+/// Turns a trait into typed async calls into the Python broker.
+///
+/// ```ignore
+/// #[pime::python_module]
+/// pub trait Greeter {
+///     /// Says hello.
+///     async fn hello(&self, name: &str) -> pime::Result<String>;
+///     #[pime(name = "bye")]
+///     async fn goodbye(&self) -> pime::Result<String>;
+///     #[pime(no_wait)]
+///     async fn log(&self, line: String) -> pime::Result<()>;
+///     #[pime(exclusive, timeout = "500ms")]
+///     async fn add(&self, a: i64, #[pime(rename = "type")] kind: String) -> pime::Result<i64>;
+///     async fn search(&self, q: String, limit: Option<u32>) -> pime::Result<Vec<String>>;
+/// }
+///
+/// let greeting = GreeterClient.hello("Rust").await?;
+/// ```
+///
+/// # What it generates
+///
+/// * The trait as written, without the `#[pime]` attributes and with each method's
+///   future declared `Send` (`fn hello(..) -> impl Future<Output = ..> + Send`), so a
+///   test can implement it with plain `async fn`s, and client futures can be spawned.
+/// * `GreeterClient` (named by `client = ..`), a `Copy + Clone + Default + Debug` unit
+///   struct with the trait's visibility, implementing the trait.
+/// * `GreeterClient::COMMANDS`: every command name, namespace included, in
+///   declaration order.
+/// * `GreeterClient::PYTHON_STUB`: Python source declaring the functions the broker
+///   module must provide (with `pime.Broker` registration, type hints and docstrings).
+/// * `GreeterClient::verify().await`: asks the running broker which commands it serves
+///   and returns an error listing each missing one.
+///
+/// Nothing else: no globals, no registration at start-up.
+///
+/// # Calls
+///
+/// Each call sends `broker(command, params)`. The command is the method name, or
+/// `#[pime(name = "...")]`, prefixed with `namespace.` when the module has one.
+/// `params` is a dict from each argument's name (or `#[pime(rename = "...")]`) to its
+/// serde value; an argument whose value serializes to `None` (an `Option` that is
+/// `None`) is left out, so the Python default applies. Arguments are serialized when
+/// the method is called, so the returned future borrows nothing and is `Send + 'static`.
+/// An argument that fails to serialize gives a `PackError`; a result that does not
+/// decode into the declared type gives an `UnpackError` that names the command and the
+/// expected type.
+///
+/// # Options
+///
+/// On the attribute: `client = Name` (default: trait name + `Client`),
+/// `namespace = "greeter"` (commands become `"greeter.hello"`), `crate = path` (where
+/// the `pime` crate is, default `::pime`), and `source = "path/to/module.py"`.
+///
+/// With `source`, the Python file (relative to the crate's `Cargo.toml`) is read at
+/// compile time: a command with no top-level `def` / `async def` (or
+/// `@broker.command("name")` registration) is a compile error on the method, and so is
+/// an argument the Python function does not accept (unless it takes `**kwargs`) or a
+/// parameter without a default that the method does not send. The crate recompiles
+/// when the file changes.
+///
+/// On a method: `name = "python_name"`, `no_wait` (fire and forget; the method must
+/// return `pime::Result<()>`), `exclusive` (run inline on the engine's GIL thread), and
+/// `timeout = "500ms"` (units `ms`, `s`, `m`): past the deadline the call gives an
+/// `ErrorKind::Timeout` error and the task is dropped (cancelled if it had not started).
+///
+/// On an argument: `rename = "python_name"`.
+///
+/// # Rules
+///
+/// Methods are `async fn name(&self, ...) -> pime::Result<T>;` with no body, no type
+/// generics (lifetimes are fine) and plain argument names. Argument types must
+/// implement `serde::Serialize` and `T` must implement `serde::de::DeserializeOwned`.
+/// Every misuse is a compile error on the offending token; all are reported together.
+#[proc_macro_attribute]
+pub fn python_module(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand_python_module(args.into(), item.into()).into()
+}
+
+/// The macro on `proc_macro2` tokens (so unit tests can run it).
+fn expand_python_module(args: TokenStream2, item: TokenStream2) -> TokenStream2 {
+    let mut errors = Errors::default();
+    let output = match parse::parse(args, item, &mut errors) {
+        Parsed::NotATrait(tokens) => tokens,
+        Parsed::Module(module) => {
+            let source = validate::check_module(&module, &mut errors);
+            expand::expand(&module, source.as_deref(), errors.is_empty())
+        }
+    };
+    let errors = errors.to_compile_errors();
+    quote!(#output #errors)
+}
+
+#[cfg(test)]
+mod tests;
