@@ -1,12 +1,14 @@
 //! `PySyncEngine`: the engine loop on the thread that holds the GIL.
 
 use std::cell::Cell;
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use serde_value::Value;
 use tokio::sync::mpsc;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::in_flight::{InFlight, Ticket};
 use crate::job::{exception_to_error, Job};
 use crate::state::{self, Envelope, ReplySender};
 use crate::task::PyTask;
@@ -145,8 +147,12 @@ impl<'py> PySyncEngine<'py> {
                     .call1((self.min_workers.get(), self.max_workers.get()))
             })
             .map_err(|e| setup_error(py, e))?;
+        let in_flight = Arc::new(InFlight::new(
+            self.queue_capacity.get() + self.max_workers.get() as usize,
+        ));
         let dispatcher = Dispatcher {
             py,
+            in_flight: Arc::clone(&in_flight),
             broker: broker.clone().unbind(),
             submit: executor.getattr("submit").map_err(|e| setup_error(py, e))?,
             debug: self.debug.get(),
@@ -167,6 +173,7 @@ impl<'py> PySyncEngine<'py> {
                 )));
             }
         }
+        py.detach(|| in_flight.wait_drained(None));
         executor
             .call_method1("shutdown", (true,))
             .map_err(|e| setup_error(py, e))?;
@@ -185,6 +192,7 @@ fn setup_error(py: Python<'_>, err: PyErr) -> Error {
 /// The engine loop's state for one launch.
 struct Dispatcher<'py> {
     py: Python<'py>,
+    in_flight: Arc<InFlight>,
     broker: Py<PyAny>,
     submit: Bound<'py, PyAny>,
     debug: bool,
@@ -213,8 +221,18 @@ impl Dispatcher<'_> {
         if reply.as_ref().is_some_and(|r| r.is_closed()) {
             return; // The caller is gone before the task started: cancelled.
         }
-        let exclusive = task.exclusive;
-        let job = match self.prepare(task, reply) {
+        let ticket = if task.exclusive {
+            None
+        } else {
+            if !self.in_flight.try_enter() {
+                // The executor is full: wait for room with the GIL released.
+                let in_flight = &*self.in_flight;
+                self.py.detach(|| in_flight.enter_blocking());
+            }
+            Some(Ticket(Arc::clone(&self.in_flight)))
+        };
+        let exclusive = ticket.is_none();
+        let job = match self.prepare(task, reply, ticket) {
             Ok(job) => job,
             Err((reply, error)) => {
                 if let Some(reply) = reply {
@@ -246,6 +264,7 @@ impl Dispatcher<'_> {
         &self,
         task: PyTask,
         reply: Option<ReplySender>,
+        ticket: Option<Ticket>,
     ) -> std::result::Result<Job, (Option<ReplySender>, Error)> {
         let py = self.py;
         let command = match value::to_python(py, &task.command, "command") {
@@ -267,6 +286,7 @@ impl Dispatcher<'_> {
             params.unbind(),
             reply,
             label,
+            ticket,
         ))
     }
 }

@@ -11,6 +11,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyString;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::in_flight::Ticket;
 use crate::state::ReplySender;
 use crate::value;
 use serde_value::Value;
@@ -26,6 +27,8 @@ pub(crate) struct Job {
     no_wait: bool,
     /// The command's text, kept only when debug logging is on.
     debug_label: Option<String>,
+    /// Pooled jobs count as in flight until the executor lets go of them.
+    _ticket: Option<Ticket>,
 }
 
 impl Job {
@@ -35,8 +38,10 @@ impl Job {
         params: Py<PyAny>,
         reply: Option<ReplySender>,
         debug_label: Option<String>,
+        ticket: Option<Ticket>,
     ) -> Self {
         Job {
+            _ticket: ticket,
             broker,
             command,
             params,

@@ -14,6 +14,7 @@ mod builder;
 mod call;
 mod engine;
 mod error;
+mod in_flight;
 mod job;
 mod logging;
 mod python_sources;

@@ -1,0 +1,96 @@
+//! Counts the tasks handed to the executor and not finished yet, and bounds them.
+//!
+//! The executor's own queue is unbounded, so without this bound a flood of `no_wait`
+//! tasks would pile up in Python memory. The hot path is one atomic add and one
+//! atomic subtract per task; the mutex and condvar are only touched when the bound
+//! is reached or when `stop` waits for the last task.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+
+/// Shared by the engine loop (which enters) and the jobs (which leave).
+#[derive(Debug)]
+pub(crate) struct InFlight {
+    count: AtomicUsize,
+    limit: usize,
+    lock: Mutex<()>,
+    changed: Condvar,
+}
+
+impl InFlight {
+    pub(crate) fn new(limit: usize) -> Self {
+        InFlight {
+            count: AtomicUsize::new(0),
+            limit,
+            lock: Mutex::new(()),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// How many tasks are in the executor now.
+    pub(crate) fn count(&self) -> usize {
+        self.count.load(Ordering::Acquire)
+    }
+
+    /// Registers one more task if the executor holds fewer than `limit`.
+    pub(crate) fn try_enter(&self) -> bool {
+        self.count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.limit).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// Registers one more task, waiting for room first. Call it with the GIL
+    /// released: the tasks that make room need the GIL to finish.
+    pub(crate) fn enter_blocking(&self) {
+        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        while !self.try_enter() {
+            guard = self.changed.wait(guard).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// One task finished.
+    pub(crate) fn leave(&self) {
+        let before = self.count.fetch_sub(1, Ordering::AcqRel);
+        // Someone may wait only when the executor was full or the last task left.
+        if before >= self.limit || before == 1 {
+            let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            self.changed.notify_all();
+        }
+    }
+
+    /// Waits until no task is in the executor, or until `deadline` passes; returns
+    /// whether it drained. Call it with the GIL released.
+    pub(crate) fn wait_drained(&self, deadline: Option<std::time::Instant>) -> bool {
+        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        while self.count() > 0 {
+            match deadline {
+                None => guard = self.changed.wait(guard).unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let now = std::time::Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    guard = self
+                        .changed
+                        .wait_timeout(guard, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// One task's place in [`InFlight`]; leaving is tied to drop, so a task that is
+/// cancelled, refused or dropped by the executor without running also leaves.
+#[derive(Debug)]
+pub(crate) struct Ticket(pub(crate) std::sync::Arc<InFlight>);
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.0.leave();
+    }
+}
