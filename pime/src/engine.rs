@@ -12,7 +12,7 @@ use crate::in_flight::{InFlight, Ticket};
 use crate::job::{exception_to_error, Job};
 use crate::state::{self, Envelope, ReplySender};
 use crate::task::PyTask;
-use crate::{logging, python_sources, value, venv};
+use crate::{logging, python_sources, signals, value, venv};
 
 /// How many tasks may wait in the queue into the engine before callers wait for room.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
@@ -57,6 +57,7 @@ impl<'py> PySyncEngine<'py> {
     /// Prepares an engine in the current interpreter: makes the embedded `pime` helper
     /// package importable and bridges Python `logging` to Rust's `log`.
     pub fn new(py: Python<'py>) -> Result<Self> {
+        signals::import_signal_keeping_sigint(py).map_err(|e| setup_error(py, e))?;
         python_sources::register(py).map_err(|e| setup_error(py, e))?;
         logging::install(py).map_err(|e| setup_error(py, e))?;
         let default_max = std::thread::available_parallelism()

@@ -18,6 +18,7 @@ mod in_flight;
 mod job;
 mod logging;
 mod python_sources;
+mod signals;
 mod state;
 mod task;
 mod value;

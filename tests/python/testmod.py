@@ -146,6 +146,13 @@ def none():
     return None
 
 
+def sigint_handler():
+    """Imports `signal`, as many libraries do, and names Python's SIGINT record."""
+    import signal
+
+    return repr(signal.getsignal(signal.SIGINT))
+
+
 COMMANDS = {
     name.rstrip("_"): fn
     for name, fn in dict(globals()).items()
@@ -156,3 +163,4 @@ COMMANDS = {
 def broker(command, params):
     """`command` names a function above; `params` are its keyword arguments."""
     return COMMANDS[command](**(params or {}))
+
