@@ -9,15 +9,15 @@ use syn::spanned::Spanned;
 use crate::model::{Method, Module};
 use crate::stub;
 
-/// The whole expansion. With `complete == false` (there were errors) the trait
-/// implementation is left out, so only the reported errors appear.
+/// The whole expansion. With `complete == false` (there were errors) the client gets a
+/// placeholder implementation, so code using it shows no follow-on errors.
 pub fn expand(module: &Module, source: Option<&Path>, complete: bool) -> TokenStream {
     let item = &module.item;
     let client_struct = client_struct(module);
     let implementation = if complete {
         trait_impl(module)
     } else {
-        TokenStream::new()
+        placeholder_impl(module)
     };
     let recompile = source.and_then(Path::to_str).map(|path| {
         quote! {
@@ -126,6 +126,41 @@ fn trait_impl(module: &Module) -> TokenStream {
         .iter()
         .map(|method| method_impl(module, method));
     quote! {
+        impl #trait_ident for #client {
+            #(#methods)*
+        }
+    }
+}
+
+/// When the trait has errors: an implementation whose methods never run (the crate
+/// does not compile), so code that uses the client sees no follow-on errors. Left out
+/// when the trait has associated items, which the placeholder could not provide.
+fn placeholder_impl(module: &Module) -> TokenStream {
+    let trait_ident = &module.item.ident;
+    let client = &module.client;
+    let mut methods = Vec::new();
+    for item in &module.item.items {
+        match item {
+            syn::TraitItem::Fn(function) if function.default.is_some() => {}
+            syn::TraitItem::Fn(function) => {
+                let sig = &function.sig;
+                let cfgs = function.attrs.iter().filter(|a| a.path().is_ident("cfg"));
+                let body = match &sig.output {
+                    syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)) => {
+                        quote!(async move { ::core::unimplemented!() })
+                    }
+                    _ => quote!(::core::unimplemented!()),
+                };
+                methods.push(quote!(#(#cfgs)* #sig { #body }));
+            }
+            _ => return TokenStream::new(),
+        }
+    }
+    if !module.item.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        #[allow(unused_variables, clippy::unimplemented)]
         impl #trait_ident for #client {
             #(#methods)*
         }

@@ -63,7 +63,9 @@ use crate::parse::Parsed;
 /// `params` is a dict from each argument's name (or `#[pime(rename = "...")]`) to its
 /// serde value; an argument whose value serializes to `None` (an `Option` that is
 /// `None`) is left out, so the Python default applies. Arguments are serialized when
-/// the method is called, so the returned future borrows nothing and is `Send + 'static`.
+/// the method is called, before the future is first polled; the future is `Send`
+/// whatever the argument types. (Like any `async fn` in a trait, its type still
+/// carries the lifetimes of the arguments.)
 /// An argument that fails to serialize gives a `PackError`; a result that does not
 /// decode into the declared type gives an `UnpackError` that names the command and the
 /// expected type.

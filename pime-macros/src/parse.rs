@@ -304,7 +304,12 @@ fn parse_method(
     check_receiver(sig, errors);
     let args = parse_args(&mut function.sig, errors);
     let sig = &function.sig;
-    let output = parse_output(sig, errors);
+    let krate = module
+        .krate
+        .as_ref()
+        .and_then(|path| path.segments.last())
+        .map_or_else(|| "pime".to_string(), |segment| segment.ident.to_string());
+    let output = parse_output(sig, &krate, errors);
 
     let (name, name_span) = match &options.name {
         Some(lit) => (lit.value(), lit.span()),
@@ -337,9 +342,13 @@ fn parse_method(
     }
 
     let desugared = desugar(&function.sig);
-    let has_body = function.default.is_some();
-    if function.sig.asyncness.is_some() && !has_body {
+    if function.sig.asyncness.is_some() {
         function.sig = desugared.clone();
+        if let Some(body) = &mut function.default {
+            // Keep a (rejected) default body compiling, so only our error shows.
+            let stmts = &body.stmts;
+            *body = syn::parse_quote!({ async move { #(#stmts)* } });
+        }
     }
 
     if errors.len() != before {
@@ -418,6 +427,8 @@ fn parse_args(sig: &mut Signature, errors: &mut Errors) -> Vec<Arg> {
                     other,
                     "write a plain argument name such as `name: Type`: the name becomes the Python keyword argument",
                 );
+                // Emit `_` instead, so the compiler does not report the pattern again.
+                *typed.pat = syn::parse_quote!(_);
                 continue;
             }
         };
@@ -478,7 +489,7 @@ fn parse_arg_options(attrs: &[Attribute], errors: &mut Errors) -> Option<syn::Li
 }
 
 /// `T` of the declared `pime::Result<T>`, or an error.
-fn parse_output(sig: &Signature, errors: &mut Errors) -> Option<Type> {
+fn parse_output(sig: &Signature, krate: &str, errors: &mut Errors) -> Option<Type> {
     let ty = match &sig.output {
         ReturnType::Default => {
             errors.at_span(
@@ -489,7 +500,7 @@ fn parse_output(sig: &Signature, errors: &mut Errors) -> Option<Type> {
         }
         ReturnType::Type(_, ty) => ty,
     };
-    match result_ok_type(ty) {
+    match result_ok_type(ty, krate) {
         Some(inner) => {
             if let Some(impl_trait) = find_impl_trait(inner) {
                 errors.at(
@@ -511,8 +522,8 @@ fn parse_output(sig: &Signature, errors: &mut Errors) -> Option<Type> {
     }
 }
 
-/// `T` if `ty` is `Result<T>` or `Result<T, ..Error>` under any path.
-fn result_ok_type(ty: &Type) -> Option<&Type> {
+/// `T` if `ty` is `Result<T>` or `Result<T, pime::Error>` under any path.
+fn result_ok_type<'a>(ty: &'a Type, krate: &str) -> Option<&'a Type> {
     let Type::Path(path) = ty else { return None };
     if path.qself.is_some() {
         return None;
@@ -537,16 +548,21 @@ fn result_ok_type(ty: &Type) -> Option<&Type> {
     }
     match types.as_slice() {
         [ok] => Some(ok),
-        [ok, Type::Path(error)]
-            if error
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| s.ident == "Error") =>
-        {
-            Some(ok)
-        }
+        [ok, Type::Path(error)] if is_pime_error(&error.path, krate) => Some(ok),
         _ => None,
+    }
+}
+
+/// Whether `path` names the runtime's error type: `Error` (imported), or `x::Error`
+/// where `x` is `krate` (`pime`, or the last segment of the `crate = ..` path).
+fn is_pime_error(path: &syn::Path, krate: &str) -> bool {
+    let segments: Vec<&syn::PathSegment> = path.segments.iter().collect();
+    let is_error =
+        |segment: &syn::PathSegment| segment.ident == "Error" && segment.arguments.is_none();
+    match segments.as_slice() {
+        [only] => is_error(only),
+        [.., parent, last] => is_error(last) && parent.ident == krate,
+        [] => false,
     }
 }
 

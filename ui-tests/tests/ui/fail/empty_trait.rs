@@ -1,0 +1,4 @@
+#[pime::python_module]
+pub trait Empty {}
+
+fn main() {}
