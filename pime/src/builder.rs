@@ -2,6 +2,7 @@
 //! needs no GIL handling at all.
 
 use std::path::Path;
+use std::time::Duration;
 
 use pyo3::prelude::*;
 use tokio::sync::oneshot;
@@ -46,7 +47,20 @@ pub struct EngineBuilder {
     queue_capacity: Option<usize>,
     venv: Option<String>,
     debug: bool,
+    stop_timeout: Option<Duration>,
+    switch_interval: Option<Duration>,
+    executor: Option<ExecutorSource>,
     broker: Option<BrokerSource>,
+}
+
+/// Where a user-chosen executor comes from.
+enum ExecutorSource {
+    /// `module.factory()` builds it on the engine thread.
+    Factory {
+        module: String,
+        factory: String,
+    },
+    Object(Py<PyAny>),
 }
 
 impl Engine {
@@ -58,6 +72,9 @@ impl Engine {
             queue_capacity: None,
             venv: None,
             debug: false,
+            stop_timeout: None,
+            switch_interval: None,
+            executor: None,
             broker: None,
         }
     }
@@ -104,6 +121,34 @@ impl EngineBuilder {
     /// See [`PySyncEngine::enable_debug`].
     pub fn debug(mut self) -> Self {
         self.debug = true;
+        self
+    }
+
+    /// See [`PySyncEngine::set_stop_timeout`].
+    pub fn stop_timeout(mut self, timeout: Duration) -> Self {
+        self.stop_timeout = Some(timeout);
+        self
+    }
+
+    /// See [`PySyncEngine::set_switch_interval`].
+    pub fn switch_interval(mut self, interval: Duration) -> Self {
+        self.switch_interval = Some(interval);
+        self
+    }
+
+    /// Runs tasks on the executor that `module.factory()` returns, called on the
+    /// engine thread at start (see [`PySyncEngine::set_executor`]).
+    pub fn executor(mut self, module: impl Into<String>, factory: impl Into<String>) -> Self {
+        self.executor = Some(ExecutorSource::Factory {
+            module: module.into(),
+            factory: factory.into(),
+        });
+        self
+    }
+
+    /// Runs tasks on this executor object (see [`PySyncEngine::set_executor`]).
+    pub fn executor_object(mut self, executor: Py<PyAny>) -> Self {
+        self.executor = Some(ExecutorSource::Object(executor));
         self
     }
 
@@ -177,23 +222,42 @@ impl EngineBuilder {
         if self.debug {
             engine.enable_debug()?;
         }
+        if let Some(timeout) = self.stop_timeout {
+            engine.set_stop_timeout(timeout);
+        }
+        if let Some(interval) = self.switch_interval {
+            engine.set_switch_interval(interval)?;
+        }
+        match self.executor {
+            Some(ExecutorSource::Factory { module, factory }) => {
+                let executor = py
+                    .import(module.as_str())
+                    .and_then(|m| m.getattr(factory.as_str()))
+                    .and_then(|f| f.call0())
+                    .map_err(|e| {
+                        load_error(py, e, &format!("the executor {module}.{factory}()"))
+                    })?;
+                engine.set_executor(&executor);
+            }
+            Some(ExecutorSource::Object(executor)) => engine.set_executor(executor.bind(py)),
+            None => {}
+        }
         let broker = match broker {
             BrokerSource::Attribute { module, attribute } => py
                 .import(module.as_str())
                 .and_then(|m| m.getattr(attribute.as_str()))
-                .map_err(|e| {
-                    let mut error = crate::job::exception_to_error(py, e);
-                    error.kind = ErrorKind::ExecError;
-                    error.message = format!(
-                        "cannot load the broker {module}.{attribute}: {}",
-                        error.message
-                    );
-                    error
-                })?,
+                .map_err(|e| load_error(py, e, &format!("the broker {module}.{attribute}")))?,
             BrokerSource::Object(object) => object.into_bound(py),
         };
         engine.launch_with_hook(py, &broker, on_online)
     }
+}
+
+/// An import or call that failed while loading `what`.
+fn load_error(py: Python<'_>, err: PyErr, what: &str) -> Error {
+    let mut error = crate::engine::setup_error(py, err);
+    error.message = format!("cannot load {what}: {}", error.message);
+    error
 }
 
 fn thread_died() -> Error {

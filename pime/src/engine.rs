@@ -1,18 +1,19 @@
 //! `PySyncEngine`: the engine loop on the thread that holds the GIL.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
-use serde_value::Value;
+use pyo3::types::PyDict;
 use tokio::sync::mpsc;
 
+use crate::dispatcher::{Dispatcher, Submission};
 use crate::error::{Error, ErrorKind, Result};
-use crate::in_flight::{InFlight, Ticket};
-use crate::job::{exception_to_error, Job};
-use crate::state::{self, Envelope, ReplySender};
-use crate::task::PyTask;
-use crate::{logging, python_sources, signals, value, venv};
+use crate::in_flight::InFlight;
+use crate::job::exception_to_error;
+use crate::state::{self, Envelope};
+use crate::{logging, python_sources, signals, venv};
 
 /// How many tasks may wait in the queue into the engine before callers wait for room.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
@@ -47,10 +48,18 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 /// ```
 pub struct PySyncEngine<'py> {
     py: Python<'py>,
-    min_workers: Cell<u32>,
-    max_workers: Cell<u32>,
-    queue_capacity: Cell<usize>,
-    debug: Cell<bool>,
+    config: RefCell<Config>,
+}
+
+/// What the setters of [`PySyncEngine`] configure.
+struct Config {
+    min_workers: u32,
+    max_workers: u32,
+    queue_capacity: usize,
+    debug: bool,
+    stop_timeout: Option<Duration>,
+    /// A user-supplied `concurrent.futures.Executor`; `None` for the built-in pool.
+    executor: Option<Py<PyAny>>,
 }
 
 impl<'py> PySyncEngine<'py> {
@@ -65,10 +74,14 @@ impl<'py> PySyncEngine<'py> {
             .min(32);
         Ok(PySyncEngine {
             py,
-            min_workers: Cell::new(1),
-            max_workers: Cell::new(default_max),
-            queue_capacity: Cell::new(DEFAULT_QUEUE_CAPACITY),
-            debug: Cell::new(false),
+            config: RefCell::new(Config {
+                min_workers: 1,
+                max_workers: default_max,
+                queue_capacity: DEFAULT_QUEUE_CAPACITY,
+                debug: false,
+                stop_timeout: None,
+                executor: None,
+            }),
         })
     }
 
@@ -96,7 +109,7 @@ impl<'py> PySyncEngine<'py> {
     /// Logs every task (command, duration, outcome) to Rust's `log` at `debug` level
     /// (target `pime`), and lets Python `logging` records down to `DEBUG` through.
     pub fn enable_debug(&self) -> Result<()> {
-        self.debug.set(true);
+        self.config.borrow_mut().debug = true;
         logging::enable_debug(self.py).map_err(|e| setup_error(self.py, e))
     }
 
@@ -108,8 +121,9 @@ impl<'py> PySyncEngine<'py> {
                 format!("thread pool size needs 1 <= max and min <= max, got min {min}, max {max}"),
             ));
         }
-        self.min_workers.set(min);
-        self.max_workers.set(max);
+        let mut config = self.config.borrow_mut();
+        config.min_workers = min;
+        config.max_workers = max;
         Ok(())
     }
 
@@ -122,8 +136,40 @@ impl<'py> PySyncEngine<'py> {
                 "queue capacity must be at least 1",
             ));
         }
-        self.queue_capacity.set(capacity);
+        self.config.borrow_mut().queue_capacity = capacity;
         Ok(())
+    }
+
+    /// Bounds how long [`crate::stop`] waits for running tasks. When it passes, the
+    /// callers of tasks still running get an error, tasks not started are dropped, and
+    /// `launch` returns; the stuck Python threads are left to finish on their own.
+    /// Without it (the default), `stop` waits for every task.
+    pub fn set_stop_timeout(&self, timeout: Duration) {
+        self.config.borrow_mut().stop_timeout = Some(timeout);
+    }
+
+    /// Runs tasks on `executor` (any `concurrent.futures.Executor`, such as a
+    /// `ProcessPoolExecutor` or a Dask client's `get_executor()`) instead of the
+    /// built-in thread pool. The engine submits `broker(command, params)` to it and
+    /// completes the caller from the future's done-callback; it does not shut the
+    /// executor down on stop (it is yours). With a process-based executor the broker,
+    /// params and results must be picklable.
+    pub fn set_executor(&self, executor: &Bound<'py, PyAny>) {
+        self.config.borrow_mut().executor = Some(executor.clone().unbind());
+    }
+
+    /// Sets Python's thread switch interval (`sys.setswitchinterval`): how long a
+    /// thread running pure-Python code keeps the GIL before others get a turn. Lower
+    /// values cut the latency of short calls while CPU-bound brokers run, at some cost
+    /// in their throughput. Python's default is 5 ms. Process-wide.
+    pub fn set_switch_interval(&self, interval: Duration) -> Result<()> {
+        let py = self.py;
+        let set = || -> PyResult<()> {
+            py.import("sys")?
+                .call_method1("setswitchinterval", (interval.as_secs_f64(),))?;
+            Ok(())
+        };
+        set().map_err(|e| setup_error(py, e))
     }
 
     /// Runs the engine on this thread until [`crate::stop`]: serves every
@@ -141,24 +187,33 @@ impl<'py> PySyncEngine<'py> {
         on_online: impl FnOnce(),
     ) -> Result<()> {
         let claim = state::claim_launch()?;
-        let executor = python_sources::runtime(py)
-            .and_then(|runtime| {
-                runtime
-                    .getattr("make_thread_pool")?
-                    .call1((self.min_workers.get(), self.max_workers.get()))
-            })
-            .map_err(|e| setup_error(py, e))?;
+        let config = self.config.borrow();
+        let (executor, submission) = match &config.executor {
+            Some(executor) => (executor.bind(py).clone(), Submission::FutureCallback),
+            None => {
+                let pool = python_sources::runtime(py)
+                    .and_then(|runtime| {
+                        runtime
+                            .getattr("make_thread_pool")?
+                            .call1((config.min_workers, config.max_workers))
+                    })
+                    .map_err(|e| setup_error(py, e))?;
+                (pool, Submission::Callable)
+            }
+        };
         let in_flight = Arc::new(InFlight::new(
-            self.queue_capacity.get() + self.max_workers.get() as usize,
+            config.queue_capacity + config.max_workers as usize,
+            config.stop_timeout.is_some(),
         ));
         let dispatcher = Dispatcher {
             py,
             in_flight: Arc::clone(&in_flight),
             broker: broker.clone().unbind(),
             submit: executor.getattr("submit").map_err(|e| setup_error(py, e))?,
-            debug: self.debug.get(),
+            submission,
+            debug: config.debug,
         };
-        let (sender, mut queue) = mpsc::channel(self.queue_capacity.get());
+        let (sender, mut queue) = mpsc::channel(config.queue_capacity);
         claim.go_online(sender);
         on_online();
 
@@ -174,127 +229,38 @@ impl<'py> PySyncEngine<'py> {
                 )));
             }
         }
-        py.detach(|| in_flight.wait_drained(None));
-        executor
-            .call_method1("shutdown", (true,))
-            .map_err(|e| setup_error(py, e))?;
+        let deadline = config.stop_timeout.map(|timeout| Instant::now() + timeout);
+        let drained = py.detach(|| in_flight.wait_drained(deadline));
+        if !drained {
+            in_flight.fail_outstanding(&Error::engine_state(format!(
+                "the PIME engine stopped after its stop timeout ({:?}) with this task still running",
+                config.stop_timeout.unwrap_or_default()
+            )));
+        }
+        if submission == Submission::Callable {
+            // Our own pool: drop what never started, and wait for the threads only if
+            // no task is stuck in one.
+            executor
+                .call_method("shutdown", (), Some(&shutdown_kwargs(py, drained)?))
+                .map_err(|e| setup_error(py, e))?;
+        }
         drop(claim);
         Ok(())
     }
 }
 
+fn shutdown_kwargs(py: Python<'_>, wait: bool) -> Result<Bound<'_, PyDict>> {
+    let kwargs = PyDict::new(py);
+    kwargs
+        .set_item("wait", wait)
+        .and_then(|_| kwargs.set_item("cancel_futures", true))
+        .map_err(|e| setup_error(py, e))?;
+    Ok(kwargs)
+}
+
 /// Turns a Python error raised while setting the engine up into a PIME error.
-fn setup_error(py: Python<'_>, err: PyErr) -> Error {
+pub(crate) fn setup_error(py: Python<'_>, err: PyErr) -> Error {
     let mut error = exception_to_error(py, err);
     error.kind = ErrorKind::ExecError;
     error
-}
-
-/// The engine loop's state for one launch.
-struct Dispatcher<'py> {
-    py: Python<'py>,
-    in_flight: Arc<InFlight>,
-    broker: Py<PyAny>,
-    submit: Bound<'py, PyAny>,
-    debug: bool,
-}
-
-impl Dispatcher<'_> {
-    /// Serves until a stop request arrives or every sender is gone. Waits with the GIL
-    /// released, and drains everything waiting before releasing it again.
-    fn serve(&self, queue: &mut mpsc::Receiver<Envelope>) {
-        loop {
-            let Some(first) = self.py.detach(|| queue.blocking_recv()) else {
-                return;
-            };
-            let mut next = Some(first);
-            while let Some(envelope) = next {
-                match envelope {
-                    Envelope::Stop => return,
-                    Envelope::Task(task, reply) => self.dispatch(task, reply),
-                }
-                next = queue.try_recv().ok();
-            }
-        }
-    }
-
-    fn dispatch(&self, task: PyTask, reply: Option<ReplySender>) {
-        if reply.as_ref().is_some_and(|r| r.is_closed()) {
-            return; // The caller is gone before the task started: cancelled.
-        }
-        let ticket = if task.exclusive {
-            None
-        } else {
-            if !self.in_flight.try_enter() {
-                // The executor is full: wait for room with the GIL released.
-                let in_flight = &*self.in_flight;
-                self.py.detach(|| in_flight.enter_blocking());
-            }
-            Some(Ticket(Arc::clone(&self.in_flight)))
-        };
-        let exclusive = ticket.is_none();
-        let job = match self.prepare(task, reply, ticket) {
-            Ok(job) => job,
-            Err((reply, error)) => {
-                if let Some(reply) = reply {
-                    let _ = reply.send(Err(error));
-                }
-                return;
-            }
-        };
-        if exclusive {
-            job.__call__(self.py);
-            return;
-        }
-        let job = match Bound::new(self.py, job) {
-            Ok(job) => job,
-            Err(e) => {
-                log::error!(target: "pime", "cannot allocate a job: {e}");
-                return;
-            }
-        };
-        if let Err(err) = self.submit.call1((&job,)) {
-            let mut error = exception_to_error(self.py, err);
-            error.kind = ErrorKind::ExecError;
-            job.get().fail(error);
-        }
-    }
-
-    /// Converts the task to Python objects; on failure hands the reply slot back.
-    fn prepare(
-        &self,
-        task: PyTask,
-        reply: Option<ReplySender>,
-        ticket: Option<Ticket>,
-    ) -> std::result::Result<Job, (Option<ReplySender>, Error)> {
-        let py = self.py;
-        let command = match value::to_python(py, &task.command, "command") {
-            Ok(command) => command,
-            Err(e) => return Err((reply, e)),
-        };
-        let params = match &task.params {
-            Some(params) => value::params_to_python(py, params),
-            None => Ok(py.None().into_bound(py)),
-        };
-        let params = match params {
-            Ok(params) => params,
-            Err(e) => return Err((reply, e)),
-        };
-        let label = self.debug.then(|| command_label(&task.command));
-        Ok(Job::new(
-            self.broker.clone_ref(py),
-            command.unbind(),
-            params.unbind(),
-            reply,
-            label,
-            ticket,
-        ))
-    }
-}
-
-fn command_label(command: &Value) -> String {
-    match command {
-        Value::String(s) => s.clone(),
-        other => format!("{other:?}"),
-    }
 }

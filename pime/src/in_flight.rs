@@ -5,8 +5,12 @@
 //! atomic subtract per task; the mutex and condvar are only touched when the bound
 //! is reached or when `stop` waits for the last task.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use crate::error::Error;
+use crate::reply::ReplySlot;
 
 /// Shared by the engine loop (which enters) and the jobs (which leave).
 #[derive(Debug)]
@@ -15,15 +19,32 @@ pub(crate) struct InFlight {
     limit: usize,
     lock: Mutex<()>,
     changed: Condvar,
+    /// The reply slots of the tasks in the executor, kept only when a stop timeout is
+    /// set, so that `stop` can answer the callers of tasks that never finish. (Only
+    /// threads holding the GIL touch it, so it is never contended.)
+    outstanding: Option<Mutex<HashMap<usize, Arc<ReplySlot>>>>,
 }
 
 impl InFlight {
-    pub(crate) fn new(limit: usize) -> Self {
+    /// `keep_replies`: keep every task's reply slot, for [`InFlight::fail_outstanding`].
+    pub(crate) fn new(limit: usize, keep_replies: bool) -> Self {
         InFlight {
             count: AtomicUsize::new(0),
             limit,
             lock: Mutex::new(()),
             changed: Condvar::new(),
+            outstanding: keep_replies.then(Mutex::default),
+        }
+    }
+
+    /// Answers the callers of every task still in the executor with `error`.
+    pub(crate) fn fail_outstanding(&self, error: &Error) {
+        let slots: Vec<_> = match &self.outstanding {
+            Some(outstanding) => lock(outstanding).drain().map(|(_, slot)| slot).collect(),
+            None => return,
+        };
+        for slot in slots {
+            slot.fail(error.clone());
         }
     }
 
@@ -44,7 +65,7 @@ impl InFlight {
     /// Registers one more task, waiting for room first. Call it with the GIL
     /// released: the tasks that make room need the GIL to finish.
     pub(crate) fn enter_blocking(&self) {
-        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = lock(&self.lock);
         while !self.try_enter() {
             guard = self.changed.wait(guard).unwrap_or_else(|e| e.into_inner());
         }
@@ -55,7 +76,7 @@ impl InFlight {
         let before = self.count.fetch_sub(1, Ordering::AcqRel);
         // Someone may wait only when the executor was full or the last task left.
         if before >= self.limit || before == 1 {
-            let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            let _guard = lock(&self.lock);
             self.changed.notify_all();
         }
     }
@@ -63,7 +84,7 @@ impl InFlight {
     /// Waits until no task is in the executor, or until `deadline` passes; returns
     /// whether it drained. Call it with the GIL released.
     pub(crate) fn wait_drained(&self, deadline: Option<std::time::Instant>) -> bool {
-        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = lock(&self.lock);
         while self.count() > 0 {
             match deadline {
                 None => guard = self.changed.wait(guard).unwrap_or_else(|e| e.into_inner()),
@@ -87,10 +108,34 @@ impl InFlight {
 /// One task's place in [`InFlight`]; leaving is tied to drop, so a task that is
 /// cancelled, refused or dropped by the executor without running also leaves.
 #[derive(Debug)]
-pub(crate) struct Ticket(pub(crate) std::sync::Arc<InFlight>);
+pub(crate) struct Ticket {
+    in_flight: Arc<InFlight>,
+    /// The key of the task's reply slot in [`InFlight::outstanding`], when kept.
+    key: Option<usize>,
+}
+
+impl Ticket {
+    /// For a task that already [entered](InFlight::try_enter) `in_flight`.
+    pub(crate) fn new(in_flight: Arc<InFlight>, reply: &Arc<ReplySlot>) -> Self {
+        let key = in_flight.outstanding.as_ref().map(|outstanding| {
+            let key = Arc::as_ptr(reply) as usize;
+            lock(outstanding).insert(key, Arc::clone(reply));
+            key
+        });
+        Ticket { in_flight, key }
+    }
+}
 
 impl Drop for Ticket {
     fn drop(&mut self) {
-        self.0.leave();
+        if let (Some(key), Some(outstanding)) = (self.key, &self.in_flight.outstanding) {
+            lock(outstanding).remove(&key);
+        }
+        self.in_flight.leave();
     }
+}
+
+/// Locks `mutex`, ignoring poisoning: every critical section here leaves the data sound.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -3,7 +3,8 @@
 //! outcome and completes the caller's reply slot right there, with no hop back to the
 //! engine thread.
 
-use std::sync::Mutex;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::Instant;
 
 use pyo3::prelude::*;
@@ -12,7 +13,7 @@ use pyo3::types::PyString;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::in_flight::Ticket;
-use crate::state::ReplySender;
+use crate::reply::{ReplySender, ReplySlot};
 use crate::value;
 use serde_value::Value;
 
@@ -22,8 +23,8 @@ pub(crate) struct Job {
     broker: Py<PyAny>,
     command: Py<PyAny>,
     params: Py<PyAny>,
-    /// Taken by the one run; `None` inside for `no_wait` tasks.
-    reply: Mutex<Option<ReplySender>>,
+    /// Taken by the one run; empty for `no_wait` tasks.
+    reply: Arc<ReplySlot>,
     no_wait: bool,
     /// The command's text, kept only when debug logging is on.
     debug_label: Option<String>,
@@ -36,7 +37,8 @@ impl Job {
         broker: Py<PyAny>,
         command: Py<PyAny>,
         params: Py<PyAny>,
-        reply: Option<ReplySender>,
+        reply: Arc<ReplySlot>,
+        no_wait: bool,
         debug_label: Option<String>,
         ticket: Option<Ticket>,
     ) -> Self {
@@ -45,44 +47,52 @@ impl Job {
             broker,
             command,
             params,
-            no_wait: reply.is_none(),
-            reply: Mutex::new(reply),
+            no_wait,
+            reply,
             debug_label,
         }
     }
 
-    /// Gives up on the job without running it (the executor refused it, or the engine
-    /// is stopping): the caller gets `error`.
+    /// Gives up on the job without running it (the executor refused it): the caller
+    /// gets `error`.
     pub(crate) fn fail(&self, error: Error) {
-        if let Some(reply) = self.take_reply() {
-            let _ = reply.send(Err(error));
-        }
-    }
-
-    fn take_reply(&self) -> Option<ReplySender> {
-        // A poisoned lock only means a panic elsewhere; the slot itself is still sound.
-        self.reply.lock().unwrap_or_else(|e| e.into_inner()).take()
+        self.reply.fail(error);
     }
 }
 
 #[pymethods]
 impl Job {
-    /// Runs the broker and delivers the outcome. Never raises: every failure goes to
-    /// the caller (or, for `no_wait`, to the log).
+    /// Runs the broker and delivers the outcome (the built-in pool and exclusive
+    /// tasks). Never raises: every failure goes to the caller (or, for `no_wait`, to
+    /// the log).
     pub(crate) fn __call__(&self, py: Python<'_>) {
-        let reply = self.take_reply();
+        let reply = self.reply.take();
         if reply.as_ref().is_some_and(|r| r.is_closed()) {
             // The caller dropped its future before the task started: cancelled.
             return;
         }
         let started = self.debug_label.as_ref().map(|_| Instant::now());
-        let outcome = self
-            .broker
-            .bind(py)
-            .call1((self.command.bind(py), self.params.bind(py)))
-            .map_err(|err| exception_to_error(py, err))
-            .and_then(|result| value::result_from_python(&result));
-        if let (Some(label), Some(started)) = (&self.debug_label, started) {
+        let outcome = self.run_broker(py);
+        self.deliver(reply, outcome, started);
+    }
+
+    /// The done-callback of `executor.submit(broker, command, params)` (any other
+    /// executor): converts the future's outcome and delivers it.
+    fn complete(&self, py: Python<'_>, future: &Bound<'_, PyAny>) {
+        let reply = self.reply.take();
+        let outcome = future_outcome(py, future);
+        self.deliver(reply, outcome, None);
+    }
+}
+
+impl Job {
+    fn deliver(
+        &self,
+        reply: Option<ReplySender>,
+        outcome: Result<Option<Value>>,
+        started: Option<Instant>,
+    ) {
+        if let Some(label) = &self.debug_label {
             log_task(label, started, &outcome);
         }
         match reply {
@@ -100,11 +110,66 @@ impl Job {
     }
 }
 
-fn log_task(label: &str, started: Instant, outcome: &Result<Option<Value>>) {
-    let elapsed = started.elapsed();
+/// The result of a finished `concurrent.futures.Future`, converted.
+fn future_outcome(py: Python<'_>, future: &Bound<'_, PyAny>) -> Result<Option<Value>> {
+    let outcome = || -> PyResult<Result<Option<Value>>> {
+        if future.call_method0("cancelled")?.is_truthy()? {
+            return Ok(Err(Error::new(
+                ErrorKind::ExecError,
+                "the executor cancelled the task",
+            )));
+        }
+        let exception = future.call_method0("exception")?;
+        if !exception.is_none() {
+            return Ok(Err(exception_to_error(py, PyErr::from_value(exception))));
+        }
+        Ok(value::result_from_python(&future.call_method0("result")?))
+    };
+    outcome().unwrap_or_else(|err| {
+        let mut error = exception_to_error(py, err);
+        error.kind = ErrorKind::ExecError;
+        Err(error)
+    })
+}
+
+impl Job {
+    /// Calls the broker and converts its result. A Rust panic inside (a PyO3
+    /// `PanicException` raised by the broker resumes as one) becomes the caller's
+    /// error instead of unwinding through the engine.
+    fn run_broker(&self, py: Python<'_>) -> Result<Option<Value>> {
+        let call = AssertUnwindSafe(|| {
+            self.broker
+                .bind(py)
+                .call1((self.command.bind(py), self.params.bind(py)))
+                .map_err(|err| exception_to_error(py, err))
+                .and_then(|result| value::result_from_python(&result))
+        });
+        std::panic::catch_unwind(call).unwrap_or_else(|payload| Err(panic_to_error(payload)))
+    }
+}
+
+/// A panic caught while a task ran, as a `PyException` of class `PanicException`.
+fn panic_to_error(payload: Box<dyn std::any::Any + Send>) -> Error {
+    let message = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a Rust panic with no message".into());
+    Error {
+        kind: ErrorKind::PyException,
+        message,
+        exception: Some("PanicException".into()),
+        traceback: None,
+    }
+}
+
+fn log_task(label: &str, started: Option<Instant>, outcome: &Result<Option<Value>>) {
+    let elapsed = started
+        .map(|s| format!(" in {:?}", s.elapsed()))
+        .unwrap_or_default();
     match outcome {
-        Ok(_) => log::debug!(target: "pime", "task {label} ok in {elapsed:?}"),
-        Err(e) => log::debug!(target: "pime", "task {label} failed in {elapsed:?}: {e}"),
+        Ok(_) => log::debug!(target: "pime", "task {label} ok{elapsed}"),
+        Err(e) => log::debug!(target: "pime", "task {label} failed{elapsed}: {e}"),
     }
 }
 

@@ -12,12 +12,14 @@
 
 mod builder;
 mod call;
+mod dispatcher;
 mod engine;
 mod error;
 mod in_flight;
 mod job;
 mod logging;
 mod python_sources;
+mod reply;
 mod signals;
 mod state;
 mod task;

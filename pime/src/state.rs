@@ -7,10 +7,10 @@
 use std::sync::{Arc, LazyLock};
 
 use arc_swap::ArcSwapOption;
-use serde_value::Value;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 
 use crate::error::{Error, Result};
+use crate::reply::ReplySender;
 use crate::task::PyTask;
 
 /// Where the engine is in its life.
@@ -20,9 +20,6 @@ pub(crate) enum EngineState {
     Starting,
     Online,
 }
-
-/// The reply slot of one task: the worker that runs it sends the outcome here.
-pub(crate) type ReplySender = oneshot::Sender<Result<Option<Value>>>;
 
 /// What travels into the engine thread.
 pub(crate) enum Envelope {
