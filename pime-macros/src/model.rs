@@ -84,6 +84,11 @@ pub fn doc_lines(attrs: &[Attribute]) -> Vec<String> {
             }) => Some(lit.value()),
             _ => None,
         })
-        .flat_map(|doc| doc.lines().map(str::to_string).collect::<Vec<_>>())
+        .flat_map(|doc| {
+            // `split`, not `lines`: an empty `///` line is an empty paragraph break.
+            doc.split('\n')
+                .map(|line| line.trim_end_matches('\r').to_string())
+                .collect::<Vec<_>>()
+        })
         .collect()
 }

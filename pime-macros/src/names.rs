@@ -78,7 +78,7 @@ pub fn did_you_mean<'a>(
     candidates
         .into_iter()
         .map(|candidate| (edit_distance(name, candidate), candidate))
-        .filter(|(distance, candidate)| *distance <= (name.len().max(candidate.len()) + 2) / 3)
+        .filter(|(distance, candidate)| *distance <= name.len().max(candidate.len()).div_ceil(3))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
 }
