@@ -73,6 +73,11 @@ fn client_struct(module: &Module) -> TokenStream {
             /// Asks the running broker which commands it serves (`pime.Broker` answers the
             /// `"__pime_commands__"` query) and fails with an error that lists every
             /// command of [`Self::COMMANDS`] it lacks. Call it once after the engine starts.
+            ///
+            /// # Errors
+            ///
+            /// `ExecError` naming the missing commands; the engine's error when it is not
+            /// running or the broker does not answer the query (it is not a `pime.Broker`).
             pub async fn verify() -> #krate::Result<()> {
                 #krate::typed::verify(#client_name, Self::COMMANDS).await
             }

@@ -449,6 +449,7 @@ async def goodbye(): ...
 def add(a, b, /, c=1): ...
 def search(q, limit, **kwargs): ...
 def needs(x, y): ...
+def pair(a, c): ...
 "#,
     );
     let (file, errors) = run(
@@ -462,6 +463,7 @@ def needs(x, y): ...
             async fn search(&self, q: String, anything: u8, limit: Option<u32>) -> pime::Result<Vec<String>>;
             async fn needs(&self, x: u8) -> pime::Result<()>;
             async fn missing(&self) -> pime::Result<()>;
+            async fn pair(&self, a: u8, b: u8) -> pime::Result<()>;
         }"#,
     );
     assert_errors(
@@ -474,6 +476,8 @@ def needs(x, y): ...
             "`limit` is an `Option`, left out of the call when it is `None`, but Python",
             "requires `y`, which `needs` does not send; add an argument `y: ...` or give the parameter a default in Python",
             "has no top-level function for command `missing`",
+            "takes no argument `b`; add it to the Python function or rename this one with #[pime(rename = \"...\")]; did you mean #[pime(rename = \"c\")]?",
+            "requires `c`, which `pair` does not send",
         ],
     );
     assert!(

@@ -179,11 +179,13 @@ fn check_method_against(
                 arg.key
             )
         } else {
+            // Suggest only names that no other argument sends already.
             let accepted: Vec<&str> = function
                 .params
                 .iter()
                 .filter(|p| p.kind != ParamKind::PositionalOnly)
                 .map(|p| p.name.as_str())
+                .filter(|name| !method.args.iter().any(|a| a.key == *name))
                 .collect();
             let suggestion = names::did_you_mean(&arg.key, accepted.iter().copied())
                 .map(|close| format!("; did you mean #[pime(rename = \"{close}\")]?"))
