@@ -58,7 +58,8 @@ use crate::parse::Parsed;
 ///
 /// # Calls
 ///
-/// Each call sends `broker(command, params)`. The command is the method name, or
+/// Each call sends `broker(command, params)`, `params` always a dict (empty for a method
+/// without arguments). The command is the method name, or
 /// `#[pime(name = "...")]`, prefixed with `namespace.` when the module has one.
 /// `params` is a dict from each argument's name (or `#[pime(rename = "...")]`) to its
 /// serde value; an argument whose value serializes to `None` (an `Option` that is
@@ -86,7 +87,9 @@ use crate::parse::Parsed;
 /// On a method: `name = "python_name"`, `no_wait` (fire and forget; the method must
 /// return `pime::Result<()>`), `exclusive` (run inline on the engine's GIL thread), and
 /// `timeout = "500ms"` (units `ms`, `s`, `m`): past the deadline the call gives an
-/// `ErrorKind::Timeout` error and the task is dropped (cancelled if it had not started).
+/// `ErrorKind::Timeout` error and the task is dropped (cancelled if it had not started;
+/// a running one finishes and its result is dropped). The deadline uses tokio's timer,
+/// so the runtime needs it enabled (`#[tokio::main]` and `enable_all()` do).
 ///
 /// On an argument: `rename = "python_name"`.
 ///
@@ -95,7 +98,16 @@ use crate::parse::Parsed;
 /// Methods are `async fn name(&self, ...) -> pime::Result<T>;` with no body, no type
 /// generics (lifetimes are fine) and plain argument names. Argument types must
 /// implement `serde::Serialize` and `T` must implement `serde::de::DeserializeOwned`.
-/// Every misuse is a compile error on the offending token; all are reported together.
+/// Command names and parameter names must be usable from Python: identifiers that are
+/// not Python keywords; a command may not start with `_` (pime.Broker never dispatches
+/// private or dunder names) and a parameter may not start with `__`. Raw identifiers
+/// lose their `r#` (`r#type` is sent as `type`).
+///
+/// Every misuse is a compile error on the offending token; all are reported together,
+/// and the trait and client are still emitted so no follow-on errors appear.
+///
+/// `verify()` fails with `ErrorKind::ExecError` listing the missing commands, or with
+/// the call's error when the broker does not answer the `"__pime_commands__"` query.
 #[proc_macro_attribute]
 pub fn python_module(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_python_module(args.into(), item.into()).into()
