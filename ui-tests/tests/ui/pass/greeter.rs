@@ -51,7 +51,8 @@ async fn spawned() {
     let handle = tokio::spawn(async move { client.hello("x").await });
     let _ = handle.await;
     let _ = tokio::spawn(greet_owned(GreeterClient)).await;
-    let _ = GreeterClient::verify().await;
+    assert_send(&GreeterClient::verify());
+    let _ = tokio::spawn(GreeterClient::verify()).await;
 }
 
 async fn greet_owned<G: Greeter + Send + Sync + 'static>(greeter: G) -> pime::Result<String> {
