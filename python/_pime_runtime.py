@@ -56,3 +56,38 @@ def activate_venv(venv_dir, site_packages, include_system_site_packages):
         sys.path[:] = [p for p in sys.path if p not in system_dirs]
     site.addsitedir(site_packages)
     sys.prefix = sys.exec_prefix = venv_dir
+
+
+def schedule(coroutine, context):
+    """Runs `coroutine` on the engine's event loop; returns a concurrent future.
+
+    With a `context` dict, `pime.context()` inside the coroutine returns it.
+    """
+    import asyncio
+    import types
+
+    import pime
+
+    if context is not None:
+        coroutine = pime._with_context(types.MappingProxyType(dict(context)), coroutine)
+    return asyncio.run_coroutine_threadsafe(coroutine, pime.event_loop())
+
+
+def next_async(agen):
+    """The next item of an async generator, from a worker thread: (done, item)."""
+    import asyncio
+    import pime
+
+    future = asyncio.run_coroutine_threadsafe(agen.__anext__(), pime.event_loop())
+    try:
+        return False, future.result()
+    except StopAsyncIteration:
+        return True, None
+
+
+def close_async(agen):
+    """Closes an async generator early, from a worker thread."""
+    import asyncio
+    import pime
+
+    asyncio.run_coroutine_threadsafe(agen.aclose(), pime.event_loop()).result()

@@ -49,6 +49,7 @@ pub struct EngineBuilder {
     debug: bool,
     stop_timeout: Option<Duration>,
     switch_interval: Option<Duration>,
+    command_stats: bool,
     executor: Option<ExecutorSource>,
     broker: Option<BrokerSource>,
 }
@@ -74,6 +75,7 @@ impl Engine {
             debug: false,
             stop_timeout: None,
             switch_interval: None,
+            command_stats: false,
             executor: None,
             broker: None,
         }
@@ -127,6 +129,12 @@ impl EngineBuilder {
     /// See [`PySyncEngine::set_stop_timeout`].
     pub fn stop_timeout(mut self, timeout: Duration) -> Self {
         self.stop_timeout = Some(timeout);
+        self
+    }
+
+    /// See [`PySyncEngine::enable_command_stats`].
+    pub fn command_stats(mut self) -> Self {
+        self.command_stats = true;
         self
     }
 
@@ -225,6 +233,9 @@ impl EngineBuilder {
         if let Some(timeout) = self.stop_timeout {
             engine.set_stop_timeout(timeout);
         }
+        if self.command_stats {
+            engine.enable_command_stats();
+        }
         if let Some(interval) = self.switch_interval {
             engine.set_switch_interval(interval)?;
         }
@@ -243,10 +254,12 @@ impl EngineBuilder {
             None => {}
         }
         let broker = match broker {
-            BrokerSource::Attribute { module, attribute } => py
-                .import(module.as_str())
-                .and_then(|m| m.getattr(attribute.as_str()))
-                .map_err(|e| load_error(py, e, &format!("the broker {module}.{attribute}")))?,
+            BrokerSource::Attribute { module, attribute } => {
+                engine.set_broker_origin(&module, &attribute);
+                py.import(module.as_str())
+                    .and_then(|m| m.getattr(attribute.as_str()))
+                    .map_err(|e| load_error(py, e, &format!("the broker {module}.{attribute}")))?
+            }
             BrokerSource::Object(object) => object.into_bound(py),
         };
         engine.launch_with_hook(py, &broker, on_online)
@@ -255,7 +268,7 @@ impl EngineBuilder {
 
 /// An import or call that failed while loading `what`.
 fn load_error(py: Python<'_>, err: PyErr, what: &str) -> Error {
-    let mut error = crate::engine::setup_error(py, err);
+    let mut error = crate::exceptions::exec_error(py, err);
     error.message = format!("cannot load {what}: {}", error.message);
     error
 }

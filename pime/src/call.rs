@@ -1,11 +1,18 @@
-//! `pime::call`: send one task to the engine and await its reply.
+//! `pime::call` and `pime::call_stream`: send one task to the engine and await its
+//! outcome; `pime::reload`: swap the broker.
 
 use serde_value::Value;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
-use crate::state::{self, Envelope};
+use crate::reply::ReplyTo;
+use crate::state::{self, Envelope, ReloadRequest};
+use crate::stats::{Counters, COUNTERS};
+use crate::stream::PyStream;
 use crate::task::PyTask;
+
+/// How many streamed items may wait for the caller before the generator pauses.
+const STREAM_BUFFER: usize = 64;
 
 /// Runs `task` on the engine and returns the broker's result.
 ///
@@ -17,25 +24,20 @@ use crate::task::PyTask;
 ///   running (`PySyncEngineStateError`). Never a hang: a call made before the engine
 ///   is online or after it stopped fails at once.
 ///
+/// A broker that returns a coroutine (`async def`) is awaited on the engine's event
+/// loop without holding a worker thread.
+///
 /// Dropping the returned future before it completes cancels the task if it has not
 /// started yet; a running task finishes and its result is dropped.
 ///
 /// When the engine's queue is full, this waits for room (backpressure).
 pub async fn call(task: PyTask) -> Result<Option<Value>> {
-    let engine = state::sender()?;
     if task.no_wait {
-        engine
-            .send(Envelope::Task(task, None))
-            .await
-            .map_err(|_| stopped_before_accepting())?;
+        send(Envelope::Task(task, None)).await?;
         return Ok(None);
     }
     let (reply, outcome) = oneshot::channel();
-    engine
-        .send(Envelope::Task(task, Some(reply)))
-        .await
-        .map_err(|_| stopped_before_accepting())?;
-    drop(engine);
+    send(Envelope::Task(task, Some(ReplyTo::Once(reply)))).await?;
     outcome.await.unwrap_or_else(|_| {
         Err(Error::engine_state(
             "the PIME engine stopped before the task finished",
@@ -43,6 +45,51 @@ pub async fn call(task: PyTask) -> Result<Option<Value>> {
     })
 }
 
-fn stopped_before_accepting() -> Error {
-    Error::engine_state("the PIME engine is stopping and accepts no new tasks")
+/// Runs `task` and streams the items of the generator (or async generator, or other
+/// iterable) the broker returns. Each item arrives as it is produced; the generator
+/// pauses while the caller is 64 items behind. Dropping the stream closes the
+/// generator. `no_wait` is ignored here.
+pub async fn call_stream(mut task: PyTask) -> Result<PyStream> {
+    task.no_wait = false;
+    let (items, receiver) = mpsc::channel(STREAM_BUFFER);
+    send(Envelope::Task(task, Some(ReplyTo::Stream(items)))).await?;
+    Ok(PyStream::new(receiver))
+}
+
+/// Hot reload: re-imports the broker's module and serves every task sent from now on
+/// with the new broker; tasks already running finish on the old one. The module and
+/// attribute are those given to [`crate::EngineBuilder::broker`], or for
+/// [`crate::PySyncEngine::launch`] the broker function's `__module__` and
+/// `__name__`. Only that module is re-imported, not the modules it imports.
+pub async fn reload() -> Result<()> {
+    reload_request(None).await
+}
+
+/// Hot reload of another broker: imports (or re-imports) `module` and serves new tasks
+/// with its `attribute`.
+pub async fn reload_module(module: &str, attribute: &str) -> Result<()> {
+    reload_request(Some((module.to_string(), attribute.to_string()))).await
+}
+
+async fn reload_request(target: Option<(String, String)>) -> Result<()> {
+    let (done, outcome) = oneshot::channel();
+    send(Envelope::Reload(ReloadRequest { target, done })).await?;
+    outcome.await.unwrap_or_else(|_| {
+        Err(Error::engine_state(
+            "the PIME engine stopped before reloading",
+        ))
+    })
+}
+
+/// Puts `envelope` in the engine's queue, waiting for room.
+async fn send(envelope: Envelope) -> Result<()> {
+    let is_task = matches!(envelope, Envelope::Task(..));
+    state::sender()?
+        .send(envelope)
+        .await
+        .map_err(|_| Error::engine_state("the PIME engine is stopping and accepts no new tasks"))?;
+    if is_task {
+        Counters::bump(&COUNTERS.submitted);
+    }
+    Ok(())
 }

@@ -1,16 +1,19 @@
 //! The engine loop: takes tasks off the queue and hands them to the executor.
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::{Arc, OnceLock};
 
 use pyo3::prelude::*;
 use serde_value::Value;
 use tokio::sync::mpsc;
 
-use crate::error::{ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::exceptions::{exception_to_error, exec_error};
 use crate::in_flight::{InFlight, Ticket};
-use crate::job::{exception_to_error, Job};
-use crate::reply::{ReplySender, ReplySlot};
-use crate::state::Envelope;
+use crate::job::{BrokerCall, Job};
+use crate::reply::{ReplySlot, ReplyTo};
+use crate::state::{Envelope, ReloadRequest};
+use crate::stats::{Counters, COUNTERS};
 use crate::task::PyTask;
 use crate::value;
 
@@ -29,7 +32,10 @@ pub(crate) enum Submission {
 pub(crate) struct Dispatcher<'py> {
     pub(crate) py: Python<'py>,
     pub(crate) in_flight: Arc<InFlight>,
-    pub(crate) broker: Py<PyAny>,
+    /// Swapped by a hot reload; tasks already running keep the one they got.
+    pub(crate) broker: RefCell<Py<PyAny>>,
+    /// The module and attribute the broker was loaded from, when known.
+    pub(crate) origin: RefCell<Option<(String, String)>>,
     pub(crate) submit: Bound<'py, PyAny>,
     pub(crate) submission: Submission,
     pub(crate) debug: bool,
@@ -48,27 +54,41 @@ impl Dispatcher<'_> {
                 match envelope {
                     Envelope::Stop => return,
                     Envelope::Task(task, reply) => self.dispatch(task, reply),
+                    Envelope::Reload(request) => self.reload(request),
                 }
                 next = queue.try_recv().ok();
             }
         }
     }
 
-    fn dispatch(&self, task: PyTask, sender: Option<ReplySender>) {
-        if sender.as_ref().is_some_and(|r| r.is_closed()) {
-            return; // The caller is gone before the task started: cancelled.
+    fn dispatch(&self, task: PyTask, reply: Option<ReplyTo>) {
+        Counters::bump(&COUNTERS.dispatched);
+        if reply.as_ref().is_some_and(ReplyTo::is_closed) {
+            // The caller is gone before the task started: cancelled.
+            Counters::bump(&COUNTERS.cancelled);
+            return;
         }
         let py = self.py;
-        let no_wait = sender.is_none();
-        let reply = ReplySlot::new(sender);
-        let (command, params) = match self.convert(&task) {
-            Ok(converted) => converted,
+        let reply = ReplySlot::new(reply);
+        let call = match self.convert(&task) {
+            Ok(call) => call,
             Err(error) => return reply.fail(error),
         };
-        let label = self.debug.then(|| command_label(&task.command));
-        let broker = self.broker.clone_ref(py);
+        let label =
+            (self.debug || COUNTERS.per_command_enabled()).then(|| command_label(&task.command));
+        let mut job = Job {
+            call,
+            reply,
+            label,
+            debug: self.debug,
+            started: OnceLock::new(),
+            ticket: None,
+        };
         if task.exclusive {
-            Job::new(broker, command, params, reply, no_wait, label, None).__call__(py);
+            match Bound::new(py, job) {
+                Ok(job) => Job::__call__(&job),
+                Err(e) => log::error!(target: "pime", "cannot allocate a job: {e}"),
+            }
             return;
         }
         if !self.in_flight.try_enter() {
@@ -76,16 +96,7 @@ impl Dispatcher<'_> {
             let in_flight = &*self.in_flight;
             py.detach(|| in_flight.enter_blocking());
         }
-        let ticket = Ticket::new(Arc::clone(&self.in_flight), &reply);
-        let job = Job::new(
-            broker.clone_ref(py),
-            command.clone_ref(py),
-            params.clone_ref(py),
-            reply,
-            no_wait,
-            label,
-            Some(ticket),
-        );
+        job.ticket = Some(Ticket::new(Arc::clone(&self.in_flight), &job.reply));
         let job = match Bound::new(py, job) {
             Ok(job) => job,
             Err(e) => {
@@ -95,30 +106,96 @@ impl Dispatcher<'_> {
         };
         let submitted = match self.submission {
             Submission::Callable => self.submit.call1((&job,)).map(drop),
-            Submission::FutureCallback => self
-                .submit
-                .call1((broker, command, params))
-                .and_then(|future| {
-                    future.call_method1("add_done_callback", (job.getattr("complete")?,))
-                })
-                .map(drop),
+            Submission::FutureCallback => {
+                let BrokerCall {
+                    broker,
+                    command,
+                    params,
+                    ..
+                } = &job.get().call;
+                self.submit
+                    .call1((broker, command, params))
+                    .and_then(|future| {
+                        future.call_method1("add_done_callback", (job.getattr("complete")?,))
+                    })
+                    .map(drop)
+            }
         };
         if let Err(err) = submitted {
-            let mut error = exception_to_error(py, err);
-            error.kind = ErrorKind::ExecError;
-            job.get().fail(error);
+            job.get().reply.fail(exec_error(py, err));
         }
     }
 
-    /// The task's command and params as Python objects.
-    fn convert(&self, task: &PyTask) -> Result<(Py<PyAny>, Py<PyAny>)> {
+    /// The task's command, params and context as Python objects.
+    fn convert(&self, task: &PyTask) -> Result<BrokerCall> {
         let py = self.py;
         let command = value::to_python(py, &task.command, "command")?;
         let params = match &task.params {
             Some(params) => value::params_to_python(py, params)?,
             None => py.None().into_bound(py),
         };
-        Ok((command.unbind(), params.unbind()))
+        let context = match &task.context {
+            Some(context) => Some(value::params_to_python(py, context)?.unbind()),
+            None => None,
+        };
+        Ok(BrokerCall {
+            broker: self.broker.borrow().clone_ref(py),
+            command: command.unbind(),
+            params: params.unbind(),
+            context,
+        })
+    }
+
+    /// Loads the broker again and serves new tasks with it.
+    fn reload(&self, request: ReloadRequest) {
+        let outcome = self.load_broker(request.target).map(|(broker, origin)| {
+            *self.broker.borrow_mut() = broker;
+            *self.origin.borrow_mut() = Some(origin);
+        });
+        if let Err(error) = &outcome {
+            log::warn!(target: "pime", "reload failed, keeping the current broker: {error}");
+        }
+        let _ = request.done.send(outcome);
+    }
+
+    fn load_broker(
+        &self,
+        target: Option<(String, String)>,
+    ) -> Result<(Py<PyAny>, (String, String))> {
+        let py = self.py;
+        let (module, attribute) = match target.or_else(|| self.origin.borrow().clone()) {
+            Some(origin) => origin,
+            None => broker_origin(self.broker.borrow().bind(py))?,
+        };
+        let load = || -> PyResult<Py<PyAny>> {
+            let fresh = py.import(module.as_str())?;
+            let reloaded = py.import("importlib")?.call_method1("reload", (fresh,))?;
+            Ok(reloaded.getattr(attribute.as_str())?.unbind())
+        };
+        let broker = load().map_err(|err| {
+            let mut error = exception_to_error(py, err);
+            error.kind = ErrorKind::ExecError;
+            error.message = format!("cannot reload {module}.{attribute}: {}", error.message);
+            error
+        })?;
+        Ok((broker, (module, attribute)))
+    }
+}
+
+/// `(module, name)` of a broker function, for reloading it.
+fn broker_origin(broker: &Bound<'_, PyAny>) -> Result<(String, String)> {
+    let named = |attribute: &str| {
+        broker
+            .getattr(attribute)
+            .and_then(|v| v.extract::<String>())
+            .ok()
+    };
+    match (named("__module__"), named("__name__")) {
+        (Some(module), Some(name)) => Ok((module, name)),
+        _ => Err(Error::new(
+            ErrorKind::ExecError,
+            "cannot tell which module this broker came from; use pime::reload_module(module, attribute)",
+        )),
     }
 }
 

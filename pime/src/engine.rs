@@ -10,8 +10,8 @@ use tokio::sync::mpsc;
 
 use crate::dispatcher::{Dispatcher, Submission};
 use crate::error::{Error, ErrorKind, Result};
+use crate::exceptions::exec_error;
 use crate::in_flight::InFlight;
-use crate::job::exception_to_error;
 use crate::state::{self, Envelope};
 use crate::{logging, python_sources, signals, venv};
 
@@ -60,15 +60,17 @@ struct Config {
     stop_timeout: Option<Duration>,
     /// A user-supplied `concurrent.futures.Executor`; `None` for the built-in pool.
     executor: Option<Py<PyAny>>,
+    /// Where the broker was imported from (set by the builder), for `pime::reload`.
+    broker_origin: Option<(String, String)>,
 }
 
 impl<'py> PySyncEngine<'py> {
     /// Prepares an engine in the current interpreter: makes the embedded `pime` helper
     /// package importable and bridges Python `logging` to Rust's `log`.
     pub fn new(py: Python<'py>) -> Result<Self> {
-        signals::import_signal_keeping_sigint(py).map_err(|e| setup_error(py, e))?;
-        python_sources::register(py).map_err(|e| setup_error(py, e))?;
-        logging::install(py).map_err(|e| setup_error(py, e))?;
+        signals::import_signal_keeping_sigint(py).map_err(|e| exec_error(py, e))?;
+        python_sources::register(py).map_err(|e| exec_error(py, e))?;
+        logging::install(py).map_err(|e| exec_error(py, e))?;
         let default_max = std::thread::available_parallelism()
             .map_or(4, |n| n.get() as u32 + 4)
             .min(32);
@@ -81,6 +83,7 @@ impl<'py> PySyncEngine<'py> {
                 debug: false,
                 stop_timeout: None,
                 executor: None,
+                broker_origin: None,
             }),
         })
     }
@@ -103,14 +106,14 @@ impl<'py> PySyncEngine<'py> {
             }
             Ok(())
         };
-        add().map_err(|e| setup_error(py, e))
+        add().map_err(|e| exec_error(py, e))
     }
 
     /// Logs every task (command, duration, outcome) to Rust's `log` at `debug` level
     /// (target `pime`), and lets Python `logging` records down to `DEBUG` through.
     pub fn enable_debug(&self) -> Result<()> {
         self.config.borrow_mut().debug = true;
-        logging::enable_debug(self.py).map_err(|e| setup_error(self.py, e))
+        logging::enable_debug(self.py).map_err(|e| exec_error(self.py, e))
     }
 
     /// `min` worker threads exist before the first task; at most `max` run at once.
@@ -158,6 +161,17 @@ impl<'py> PySyncEngine<'py> {
         self.config.borrow_mut().executor = Some(executor.clone().unbind());
     }
 
+    /// Collects per-command call counts and timings for [`crate::stats`] (off by
+    /// default: it costs a shared map update per task). Process-wide, stays on.
+    pub fn enable_command_stats(&self) {
+        crate::stats::COUNTERS.enable_per_command();
+    }
+
+    /// Remembers that the broker is `module.attribute`, for [`crate::reload`].
+    pub(crate) fn set_broker_origin(&self, module: &str, attribute: &str) {
+        self.config.borrow_mut().broker_origin = Some((module.to_string(), attribute.to_string()));
+    }
+
     /// Sets Python's thread switch interval (`sys.setswitchinterval`): how long a
     /// thread running pure-Python code keeps the GIL before others get a turn. Lower
     /// values cut the latency of short calls while CPU-bound brokers run, at some cost
@@ -169,7 +183,7 @@ impl<'py> PySyncEngine<'py> {
                 .call_method1("setswitchinterval", (interval.as_secs_f64(),))?;
             Ok(())
         };
-        set().map_err(|e| setup_error(py, e))
+        set().map_err(|e| exec_error(py, e))
     }
 
     /// Runs the engine on this thread until [`crate::stop`]: serves every
@@ -197,7 +211,7 @@ impl<'py> PySyncEngine<'py> {
                             .getattr("make_thread_pool")?
                             .call1((config.min_workers, config.max_workers))
                     })
-                    .map_err(|e| setup_error(py, e))?;
+                    .map_err(|e| exec_error(py, e))?;
                 (pool, Submission::Callable)
             }
         };
@@ -208,8 +222,9 @@ impl<'py> PySyncEngine<'py> {
         let dispatcher = Dispatcher {
             py,
             in_flight: Arc::clone(&in_flight),
-            broker: broker.clone().unbind(),
-            submit: executor.getattr("submit").map_err(|e| setup_error(py, e))?,
+            broker: RefCell::new(broker.clone().unbind()),
+            origin: RefCell::new(config.broker_origin.clone()),
+            submit: executor.getattr("submit").map_err(|e| exec_error(py, e))?,
             submission,
             debug: config.debug,
         };
@@ -223,10 +238,16 @@ impl<'py> PySyncEngine<'py> {
         claim.refuse_calls();
         queue.close();
         while let Ok(envelope) = queue.try_recv() {
-            if let Envelope::Task(_, Some(reply)) = envelope {
-                let _ = reply.send(Err(Error::engine_state(
+            match envelope {
+                Envelope::Task(_, Some(reply)) => reply.fail(Error::engine_state(
                     "the PIME engine stopped before the task started",
-                )));
+                )),
+                Envelope::Reload(request) => {
+                    let _ = request.done.send(Err(Error::engine_state(
+                        "the PIME engine stopped before reloading",
+                    )));
+                }
+                Envelope::Task(_, None) | Envelope::Stop => {}
             }
         }
         let deadline = config.stop_timeout.map(|timeout| Instant::now() + timeout);
@@ -242,7 +263,7 @@ impl<'py> PySyncEngine<'py> {
             // no task is stuck in one.
             executor
                 .call_method("shutdown", (), Some(&shutdown_kwargs(py, drained)?))
-                .map_err(|e| setup_error(py, e))?;
+                .map_err(|e| exec_error(py, e))?;
         }
         drop(claim);
         Ok(())
@@ -254,13 +275,6 @@ fn shutdown_kwargs(py: Python<'_>, wait: bool) -> Result<Bound<'_, PyDict>> {
     kwargs
         .set_item("wait", wait)
         .and_then(|_| kwargs.set_item("cancel_futures", true))
-        .map_err(|e| setup_error(py, e))?;
+        .map_err(|e| exec_error(py, e))?;
     Ok(kwargs)
-}
-
-/// Turns a Python error raised while setting the engine up into a PIME error.
-pub(crate) fn setup_error(py: Python<'_>, err: PyErr) -> Error {
-    let mut error = exception_to_error(py, err);
-    error.kind = ErrorKind::ExecError;
-    error
 }

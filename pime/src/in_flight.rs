@@ -11,6 +11,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::error::Error;
 use crate::reply::ReplySlot;
+use crate::stats::{Counters, COUNTERS};
 
 /// Shared by the engine loop (which enters) and the jobs (which leave).
 #[derive(Debug)]
@@ -117,6 +118,7 @@ pub(crate) struct Ticket {
 impl Ticket {
     /// For a task that already [entered](InFlight::try_enter) `in_flight`.
     pub(crate) fn new(in_flight: Arc<InFlight>, reply: &Arc<ReplySlot>) -> Self {
+        Counters::bump(&COUNTERS.entered_executor);
         let key = in_flight.outstanding.as_ref().map(|outstanding| {
             let key = Arc::as_ptr(reply) as usize;
             lock(outstanding).insert(key, Arc::clone(reply));
@@ -132,6 +134,7 @@ impl Drop for Ticket {
             lock(outstanding).remove(&key);
         }
         self.in_flight.leave();
+        Counters::bump(&COUNTERS.finished_in_executor);
     }
 }
 

@@ -1,118 +1,181 @@
-//! `Job`: one task as a Python callable. The executor runs it on a worker thread (or
+//! `Job`: one task as a Python object. The executor runs it on a worker thread (or
 //! the engine runs it inline for exclusive tasks); it calls the broker, converts the
-//! outcome and completes the caller's reply slot right there, with no hop back to the
-//! engine thread.
+//! outcome and answers the caller right there, with no hop back to the engine thread.
+//!
+//! A broker may also return a coroutine (run on the engine's event loop, then
+//! answered from the loop's done-callback) or, for `pime::call_stream`, a generator
+//! (pumped item by item into the caller's stream).
 
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyString;
-
-use crate::error::{Error, ErrorKind, Result};
-use crate::in_flight::Ticket;
-use crate::reply::{ReplySender, ReplySlot};
-use crate::value;
+use pyo3::types::PyType;
 use serde_value::Value;
 
-/// A task ready to run: `broker(command, params)` plus where the outcome goes.
-#[pyclass(frozen, module = "_pime_runtime")]
-pub(crate) struct Job {
-    broker: Py<PyAny>,
-    command: Py<PyAny>,
-    params: Py<PyAny>,
-    /// Taken by the one run; empty for `no_wait` tasks.
-    reply: Arc<ReplySlot>,
-    no_wait: bool,
-    /// The command's text, kept only when debug logging is on.
-    debug_label: Option<String>,
-    /// Pooled jobs count as in flight until the executor lets go of them.
-    _ticket: Option<Ticket>,
+use crate::error::{Error, ErrorKind, Result};
+use crate::exceptions::{exception_to_error, exec_error, panic_to_error};
+use crate::in_flight::Ticket;
+use crate::reply::{ReplySlot, ReplyTo};
+use crate::stats::{Counters, COUNTERS};
+use crate::{python_sources, streaming, value};
+
+/// What to call: `broker(command, params)`, inside `context` when the task has one.
+pub(crate) struct BrokerCall {
+    pub(crate) broker: Py<PyAny>,
+    pub(crate) command: Py<PyAny>,
+    pub(crate) params: Py<PyAny>,
+    /// The task's context values as a dict, for `pime.context()`.
+    pub(crate) context: Option<Py<PyAny>>,
 }
 
-impl Job {
-    pub(crate) fn new(
-        broker: Py<PyAny>,
-        command: Py<PyAny>,
-        params: Py<PyAny>,
-        reply: Arc<ReplySlot>,
-        no_wait: bool,
-        debug_label: Option<String>,
-        ticket: Option<Ticket>,
-    ) -> Self {
-        Job {
-            _ticket: ticket,
-            broker,
-            command,
-            params,
-            no_wait,
-            reply,
-            debug_label,
-        }
-    }
-
-    /// Gives up on the job without running it (the executor refused it): the caller
-    /// gets `error`.
-    pub(crate) fn fail(&self, error: Error) {
-        self.reply.fail(error);
-    }
+/// A task ready to run and where its outcome goes.
+#[pyclass(frozen, module = "_pime_runtime")]
+pub(crate) struct Job {
+    pub(crate) call: BrokerCall,
+    pub(crate) reply: Arc<ReplySlot>,
+    /// The command's text, kept when debug logging or per-command stats want it.
+    pub(crate) label: Option<String>,
+    pub(crate) debug: bool,
+    pub(crate) started: OnceLock<Instant>,
+    /// Pooled jobs count as in flight until the executor lets go of them.
+    pub(crate) ticket: Option<Ticket>,
 }
 
 #[pymethods]
 impl Job {
-    /// Runs the broker and delivers the outcome (the built-in pool and exclusive
-    /// tasks). Never raises: every failure goes to the caller (or, for `no_wait`, to
-    /// the log).
-    pub(crate) fn __call__(&self, py: Python<'_>) {
-        let reply = self.reply.take();
-        if reply.as_ref().is_some_and(|r| r.is_closed()) {
+    /// Runs the task (the built-in pool calls this; so does the engine for exclusive
+    /// tasks). Never raises: every failure goes to the caller, or for `no_wait` to the log.
+    pub(crate) fn __call__(slf: &Bound<'_, Self>) {
+        let job = slf.get();
+        if job.reply.is_abandoned() {
             // The caller dropped its future before the task started: cancelled.
+            Counters::bump(&COUNTERS.cancelled);
             return;
         }
-        let started = self.debug_label.as_ref().map(|_| Instant::now());
-        let outcome = self.run_broker(py);
-        self.deliver(reply, outcome, started);
+        job.mark_started();
+        match job.invoke(slf.py()) {
+            Ok(result) => Job::handle_result(slf, result),
+            Err(error) => job.finish(Err(error)),
+        }
     }
 
-    /// The done-callback of `executor.submit(broker, command, params)` (any other
-    /// executor): converts the future's outcome and delivers it.
-    fn complete(&self, py: Python<'_>, future: &Bound<'_, PyAny>) {
-        let reply = self.reply.take();
-        let outcome = future_outcome(py, future);
-        self.deliver(reply, outcome, None);
+    /// The done-callback of a `concurrent.futures.Future`: of a user executor's
+    /// `submit(broker, command, params)`, or of a coroutine run on the event loop.
+    fn complete(slf: &Bound<'_, Self>, future: &Bound<'_, PyAny>) {
+        let py = slf.py();
+        let job = slf.get();
+        job.mark_started();
+        match future_result(py, future) {
+            Ok(result) if job.reply.is_stream() => Job::handle_result(slf, result),
+            Ok(result) => job.finish(value::result_from_python(&result)),
+            Err(error) => job.finish(Err(error)),
+        }
     }
 }
 
 impl Job {
-    fn deliver(
-        &self,
-        reply: Option<ReplySender>,
-        outcome: Result<Option<Value>>,
-        started: Option<Instant>,
-    ) {
-        if let Some(label) = &self.debug_label {
-            log_task(label, started, &outcome);
+    fn mark_started(&self) {
+        if self.label.is_some() {
+            let _ = self.started.set(Instant::now());
         }
-        match reply {
-            Some(reply) => {
-                // The caller may have gone meanwhile; then the result is dropped.
-                let _ = reply.send(outcome);
+    }
+
+    /// Calls the broker. A Rust panic inside (a PyO3 `PanicException` raised by the
+    /// broker resumes as one) becomes the caller's error instead of unwinding further.
+    fn invoke<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
+        let call = AssertUnwindSafe(|| {
+            let BrokerCall {
+                broker,
+                command,
+                params,
+                context,
+            } = &self.call;
+            let result = match context {
+                None => broker.bind(py).call1((command, params)),
+                Some(context) => run_with_context(py)
+                    .and_then(|run| run.bind(py).call1((context, broker, command, params))),
+            };
+            result.map_err(|err| exception_to_error(py, err))
+        });
+        std::panic::catch_unwind(call).unwrap_or_else(|payload| Err(panic_to_error(payload)))
+    }
+
+    /// What the broker returned: a stream to pump, a coroutine to schedule, or a value.
+    fn handle_result(slf: &Bound<'_, Self>, result: Bound<'_, PyAny>) {
+        let py = slf.py();
+        let job = slf.get();
+        if job.reply.is_stream() {
+            let Some(ReplyTo::Stream(sender)) = job.reply.take() else {
+                return;
+            };
+            let outcome = streaming::pump(py, &result, sender);
+            job.record(outcome.is_ok());
+            return;
+        }
+        if is_coroutine(py, &result) {
+            let scheduled = python_sources::runtime(py)
+                .and_then(|runtime| {
+                    let context = job.call.context.as_ref().map(|c| c.bind(py).clone());
+                    runtime.getattr("schedule")?.call1((result, context))
+                })
+                .and_then(|future| {
+                    future.call_method1("add_done_callback", (slf.getattr("complete")?,))
+                });
+            if let Err(err) = scheduled {
+                job.finish(Err(exec_error(py, err)));
             }
-            None if self.no_wait => {
+            return;
+        }
+        job.finish(value::result_from_python(&result));
+    }
+
+    /// Answers the caller (or logs, for `no_wait`) and records the outcome.
+    pub(crate) fn finish(&self, outcome: Result<Option<Value>>) {
+        self.record(outcome.is_ok());
+        if let (true, Some(label)) = (self.debug, &self.label) {
+            log_task(label, self.started.get(), &outcome);
+        }
+        match self.reply.take() {
+            Some(ReplyTo::Once(sender)) => {
+                // The caller may have gone meanwhile; then the result is dropped.
+                let _ = sender.send(outcome);
+            }
+            Some(ReplyTo::Stream(sender)) => {
+                // A stream task that ended before streaming (the broker raised).
+                let event = match outcome {
+                    Err(error) => crate::reply::StreamEvent::Error(error),
+                    Ok(_) => crate::reply::StreamEvent::End,
+                };
+                let _ = sender.try_send(event);
+            }
+            None => {
                 if let Err(error) = outcome {
                     log::warn!(target: "pime", "no_wait task failed: {error}");
                 }
             }
-            None => {}
+        }
+    }
+
+    fn record(&self, ok: bool) {
+        Counters::bump(if ok {
+            &COUNTERS.completed
+        } else {
+            &COUNTERS.failed
+        });
+        if let (Some(label), Some(started)) = (&self.label, self.started.get()) {
+            if COUNTERS.per_command_enabled() {
+                COUNTERS.record(label, started.elapsed(), ok);
+            }
         }
     }
 }
 
-/// The result of a finished `concurrent.futures.Future`, converted.
-fn future_outcome(py: Python<'_>, future: &Bound<'_, PyAny>) -> Result<Option<Value>> {
-    let outcome = || -> PyResult<Result<Option<Value>>> {
+/// `future.result()`, or the error it holds.
+fn future_result<'py>(py: Python<'py>, future: &Bound<'py, PyAny>) -> Result<Bound<'py, PyAny>> {
+    let outcome = || -> PyResult<Result<Bound<'py, PyAny>>> {
         if future.call_method0("cancelled")?.is_truthy()? {
             return Ok(Err(Error::new(
                 ErrorKind::ExecError,
@@ -123,47 +186,29 @@ fn future_outcome(py: Python<'_>, future: &Bound<'_, PyAny>) -> Result<Option<Va
         if !exception.is_none() {
             return Ok(Err(exception_to_error(py, PyErr::from_value(exception))));
         }
-        Ok(value::result_from_python(&future.call_method0("result")?))
+        Ok(Ok(future.call_method0("result")?))
     };
-    outcome().unwrap_or_else(|err| {
-        let mut error = exception_to_error(py, err);
-        error.kind = ErrorKind::ExecError;
-        Err(error)
+    outcome().unwrap_or_else(|err| Err(exec_error(py, err)))
+}
+
+/// `pime._run_with_context`, which runs the broker with `pime.context()` set.
+fn run_with_context(py: Python<'_>) -> PyResult<&Py<PyAny>> {
+    static RUN_WITH_CONTEXT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    RUN_WITH_CONTEXT.get_or_try_init(py, || {
+        python_sources::register(py)?;
+        Ok(py.import("pime")?.getattr("_run_with_context")?.unbind())
     })
 }
 
-impl Job {
-    /// Calls the broker and converts its result. A Rust panic inside (a PyO3
-    /// `PanicException` raised by the broker resumes as one) becomes the caller's
-    /// error instead of unwinding through the engine.
-    fn run_broker(&self, py: Python<'_>) -> Result<Option<Value>> {
-        let call = AssertUnwindSafe(|| {
-            self.broker
-                .bind(py)
-                .call1((self.command.bind(py), self.params.bind(py)))
-                .map_err(|err| exception_to_error(py, err))
-                .and_then(|result| value::result_from_python(&result))
-        });
-        std::panic::catch_unwind(call).unwrap_or_else(|payload| Err(panic_to_error(payload)))
-    }
+/// Whether `result` is a coroutine (an `async def` broker or command was called).
+fn is_coroutine(py: Python<'_>, result: &Bound<'_, PyAny>) -> bool {
+    static COROUTINE_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    COROUTINE_TYPE
+        .import(py, "types", "CoroutineType")
+        .is_ok_and(|coroutine| result.get_type().is(coroutine))
 }
 
-/// A panic caught while a task ran, as a `PyException` of class `PanicException`.
-fn panic_to_error(payload: Box<dyn std::any::Any + Send>) -> Error {
-    let message = payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "a Rust panic with no message".into());
-    Error {
-        kind: ErrorKind::PyException,
-        message,
-        exception: Some("PanicException".into()),
-        traceback: None,
-    }
-}
-
-fn log_task(label: &str, started: Option<Instant>, outcome: &Result<Option<Value>>) {
+fn log_task(label: &str, started: Option<&Instant>, outcome: &Result<Option<Value>>) {
     let elapsed = started
         .map(|s| format!(" in {:?}", s.elapsed()))
         .unwrap_or_default();
@@ -171,44 +216,4 @@ fn log_task(label: &str, started: Option<Instant>, outcome: &Result<Option<Value
         Ok(_) => log::debug!(target: "pime", "task {label} ok{elapsed}"),
         Err(e) => log::debug!(target: "pime", "task {label} failed{elapsed}: {e}"),
     }
-}
-
-/// Turns a Python exception into a `PyException` error with the class name, the
-/// message (even when `str()` itself raises) and the formatted traceback.
-pub(crate) fn exception_to_error(py: Python<'_>, err: PyErr) -> Error {
-    let exception = err.value(py);
-    let class = err
-        .get_type(py)
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "<unknown exception>".into());
-    let message = exception
-        .str()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|_| format!("<unprintable {class} object>"));
-    Error {
-        kind: ErrorKind::PyException,
-        message,
-        exception: Some(class),
-        traceback: format_traceback(py, &err),
-    }
-}
-
-/// The full Python traceback text. The traceback is passed explicitly because on
-/// Python 3.11 PyO3 keeps it beside the exception rather than in `__traceback__`.
-fn format_traceback(py: Python<'_>, err: &PyErr) -> Option<String> {
-    static FORMAT_EXCEPTION: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let format = FORMAT_EXCEPTION
-        .get_or_try_init(py, || {
-            py.import("traceback")?
-                .getattr("format_exception")
-                .map(Bound::unbind)
-        })
-        .ok()?;
-    let lines = format
-        .bind(py)
-        .call1((err.get_type(py), err.value(py), err.traceback(py)))
-        .ok()?;
-    let text = PyString::new(py, "").call_method1("join", (lines,)).ok()?;
-    text.extract::<String>().ok()
 }

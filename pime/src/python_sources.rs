@@ -33,6 +33,10 @@ pub(crate) fn register(py: Python<'_>) -> PyResult<()> {
         // `from_code` executes the module and records it in `sys.modules`.
         PyModule::from_code(py, &source, &file_name, &module_name)?;
     }
+    // The engine awaits coroutines on its own loop, so `pime.Broker` need not block
+    // a worker thread for them.
+    py.import("pime")?
+        .setattr("ENGINE_AWAITS_COROUTINES", true)?;
     Ok(())
 }
 

@@ -1,36 +1,98 @@
-//! The reply slot of one task: the only place its outcome goes.
+//! Where a task's outcome goes: a one-shot reply, or a stream of items.
 
 use std::sync::{Arc, Mutex};
 
 use serde_value::Value;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
+use crate::stats::{Counters, COUNTERS};
 
 /// Completes one caller's `pime::call`.
 pub(crate) type ReplySender = oneshot::Sender<Result<Option<Value>>>;
 
-/// Holds a task's [`ReplySender`] until the outcome is known. Shared (`Arc`) between
-/// the job and, when a stop timeout is set, the engine's list of running tasks, so
-/// whichever comes first answers the caller.
+/// One message of a streamed result (`pime::call_stream`).
 #[derive(Debug)]
-pub(crate) struct ReplySlot(Mutex<Option<ReplySender>>);
+pub(crate) enum StreamEvent {
+    Item(Value),
+    Error(Error),
+    /// The generator is exhausted. A stream whose channel closes without it was cut.
+    End,
+}
 
-impl ReplySlot {
-    pub(crate) fn new(sender: Option<ReplySender>) -> Arc<Self> {
-        Arc::new(ReplySlot(Mutex::new(sender)))
+/// Feeds one caller's `PyStream`.
+pub(crate) type StreamSender = mpsc::Sender<StreamEvent>;
+
+/// How the caller waits for the outcome.
+#[derive(Debug)]
+pub(crate) enum ReplyTo {
+    Once(ReplySender),
+    Stream(StreamSender),
+}
+
+impl ReplyTo {
+    /// The caller has dropped its future or stream.
+    pub(crate) fn is_closed(&self) -> bool {
+        match self {
+            ReplyTo::Once(sender) => sender.is_closed(),
+            ReplyTo::Stream(sender) => sender.is_closed(),
+        }
     }
 
-    /// Takes the sender out; later calls get `None`.
-    pub(crate) fn take(&self) -> Option<ReplySender> {
+    /// Answers with `error` (for a stream: as its last item, if there is room).
+    pub(crate) fn fail(self, error: Error) {
+        Counters::bump(&COUNTERS.failed);
+        match self {
+            ReplyTo::Once(sender) => {
+                let _ = sender.send(Err(error));
+            }
+            // A full stream cannot take the error without blocking; dropping the sender
+            // then tells the stream it was cut, which is an error too.
+            ReplyTo::Stream(sender) => {
+                let _ = sender.try_send(StreamEvent::Error(error));
+            }
+        }
+    }
+}
+
+/// Holds a task's [`ReplyTo`] until the outcome is known (`None` inside for
+/// `no_wait`). Shared (`Arc`) between the job and, when a stop timeout is set, the
+/// engine's list of running tasks, so whichever comes first answers the caller.
+#[derive(Debug)]
+pub(crate) struct ReplySlot(Mutex<Option<ReplyTo>>);
+
+impl ReplySlot {
+    pub(crate) fn new(reply: Option<ReplyTo>) -> Arc<Self> {
+        Arc::new(ReplySlot(Mutex::new(reply)))
+    }
+
+    /// Takes the reply out; later calls get `None`.
+    pub(crate) fn take(&self) -> Option<ReplyTo> {
         // A poisoned lock only means a panic elsewhere; the slot itself is still sound.
         self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
+    /// Whether the caller is gone (so the task need not run).
+    pub(crate) fn is_abandoned(&self) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_some_and(ReplyTo::is_closed)
+    }
+
+    /// Whether the caller waits for a stream.
+    pub(crate) fn is_stream(&self) -> bool {
+        matches!(
+            *self.0.lock().unwrap_or_else(|e| e.into_inner()),
+            Some(ReplyTo::Stream(_))
+        )
+    }
+
     /// Answers the caller with `error`, unless it was answered already.
     pub(crate) fn fail(&self, error: Error) {
-        if let Some(sender) = self.take() {
-            let _ = sender.send(Err(error));
+        if let Some(reply) = self.take() {
+            reply.fail(error);
         }
     }
 }

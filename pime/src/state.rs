@@ -10,7 +10,7 @@ use arc_swap::ArcSwapOption;
 use tokio::sync::{mpsc, watch};
 
 use crate::error::{Error, Result};
-use crate::reply::ReplySender;
+use crate::reply::ReplyTo;
 use crate::task::PyTask;
 
 /// Where the engine is in its life.
@@ -23,10 +23,19 @@ pub(crate) enum EngineState {
 
 /// What travels into the engine thread.
 pub(crate) enum Envelope {
-    /// A task, with its reply slot (`None` for `no_wait`).
-    Task(PyTask, Option<ReplySender>),
+    /// A task, with where its outcome goes (`None` for `no_wait`).
+    Task(PyTask, Option<ReplyTo>),
+    /// Re-import the broker's module and serve new tasks with the new broker.
+    Reload(ReloadRequest),
     /// Finish what was sent before, refuse what comes after, then return from `launch`.
     Stop,
+}
+
+/// A hot-reload request: which broker to load (`None`: the current one's module and
+/// attribute again), and where to say how it went.
+pub(crate) struct ReloadRequest {
+    pub(crate) target: Option<(String, String)>,
+    pub(crate) done: tokio::sync::oneshot::Sender<Result<()>>,
 }
 
 struct Shared {

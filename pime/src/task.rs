@@ -22,6 +22,7 @@ pub struct PyTask {
     pub(crate) params: Option<BTreeMap<String, Value>>,
     pub(crate) no_wait: bool,
     pub(crate) exclusive: bool,
+    pub(crate) context: Option<BTreeMap<String, Value>>,
 }
 
 impl PyTask {
@@ -32,6 +33,7 @@ impl PyTask {
             params: Some(params),
             no_wait: false,
             exclusive: false,
+            context: None,
         }
     }
 
@@ -42,6 +44,7 @@ impl PyTask {
             params: None,
             no_wait: false,
             exclusive: false,
+            context: None,
         }
     }
 
@@ -57,6 +60,21 @@ impl PyTask {
     pub fn mark_exclusive(&mut self) -> &mut Self {
         self.exclusive = true;
         self
+    }
+
+    /// Attaches a context value (for example a request id) that the broker reads with
+    /// `pime.context()` from the helper package, isolated per task (`contextvars`).
+    /// Not carried into process-based executors.
+    pub fn set_context(&mut self, key: impl Into<String>, value: Value) -> &mut Self {
+        self.context
+            .get_or_insert_with(BTreeMap::new)
+            .insert(key.into(), value);
+        self
+    }
+
+    /// The context values set with [`PyTask::set_context`].
+    pub fn context(&self) -> Option<&BTreeMap<String, Value>> {
+        self.context.as_ref()
     }
 
     /// The command the broker receives.

@@ -50,6 +50,12 @@ __all__ = [
 #: The reserved command that returns the list of registered command names.
 VERIFY_COMMAND: str = "__pime_commands__"
 
+#: Set by the PIME engine when it loads this module: the engine runs a coroutine that
+#: a broker returns on its event loop without holding a worker thread, so
+#: :class:`Broker` hands coroutines back instead of waiting for them. Elsewhere
+#: (plain Python, tests, a process-pool child) the broker waits for them itself.
+ENGINE_AWAITS_COROUTINES: bool = False
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Limits for error messages: a hostile caller must not be able to make us build
@@ -292,7 +298,7 @@ class Broker:
             raise TypeError(
                 f"command {command!r}: params must be a dict or None, got {type(params).__name__}"
             )
-        if _is_coroutine(result):
+        if _is_coroutine(result) and not ENGINE_AWAITS_COROUTINES:
             return _wait_for_coroutine(result)
         return result
 
