@@ -4,6 +4,7 @@ The Rust side declares the same commands as the trait `Greeter` in src/main.rs;
 `#[pime::python_module(source = "greeter.py")]` checks this file while compiling.
 """
 
+import sys
 import threading
 import time
 
@@ -34,7 +35,9 @@ def add(a: int, b: int) -> int:
 
 @broker.command
 def log(line: str, level: str = "info") -> None:
-    print(f"[python {level}] {line}", flush=True)
+    # One write per line, so lines from parallel calls do not interleave.
+    sys.stdout.write(f"[python {level}] {line}\n")
+    sys.stdout.flush()
 
 
 @broker.command("bye")
