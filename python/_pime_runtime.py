@@ -83,6 +83,10 @@ def next_async(agen):
         return False, future.result()
     except StopAsyncIteration:
         return True, None
+    finally:
+        # The exception's traceback holds this frame; dropping `future` (which holds
+        # the exception) breaks the cycle so nothing waits for the garbage collector.
+        del future
 
 
 def close_async(agen):

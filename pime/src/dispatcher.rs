@@ -1,7 +1,7 @@
 //! The engine loop: takes tasks off the queue and hands them to the executor.
 
 use std::cell::RefCell;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use pyo3::prelude::*;
 use serde_value::Value;
@@ -82,7 +82,7 @@ impl Dispatcher<'_> {
             label,
             debug: self.debug,
             started: OnceLock::new(),
-            ticket: None,
+            ticket: Mutex::new(None),
         };
         if task.exclusive {
             match Bound::new(py, job) {
@@ -96,7 +96,7 @@ impl Dispatcher<'_> {
             let in_flight = &*self.in_flight;
             py.detach(|| in_flight.enter_blocking());
         }
-        job.ticket = Some(Ticket::new(Arc::clone(&self.in_flight), &job.reply));
+        job.ticket = Mutex::new(Some(Ticket::new(Arc::clone(&self.in_flight), &job.reply)));
         let job = match Bound::new(py, job) {
             Ok(job) => job,
             Err(e) => {

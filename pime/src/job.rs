@@ -7,7 +7,7 @@
 //! (pumped item by item into the caller's stream).
 
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use pyo3::prelude::*;
@@ -40,8 +40,10 @@ pub(crate) struct Job {
     pub(crate) label: Option<String>,
     pub(crate) debug: bool,
     pub(crate) started: OnceLock<Instant>,
-    /// Pooled jobs count as in flight until the executor lets go of them.
-    pub(crate) ticket: Option<Ticket>,
+    /// Pooled jobs count as in flight until they finish (or, if they never run, until
+    /// the executor drops them). Released explicitly because a Python reference cycle
+    /// (an exception kept with its traceback) can keep the job object alive long after.
+    pub(crate) ticket: Mutex<Option<Ticket>>,
 }
 
 #[pymethods]
@@ -53,6 +55,7 @@ impl Job {
         if job.reply.is_abandoned() {
             // The caller dropped its future before the task started: cancelled.
             Counters::bump(&COUNTERS.cancelled);
+            job.release();
             return;
         }
         job.mark_started();
@@ -113,6 +116,7 @@ impl Job {
             };
             let outcome = streaming::pump(py, &result, sender);
             job.record(outcome.is_ok());
+            job.release();
             return;
         }
         if is_coroutine(py, &result) {
@@ -132,8 +136,14 @@ impl Job {
         job.finish(value::result_from_python(&result));
     }
 
+    /// The job has ended: it no longer counts as in flight.
+    fn release(&self) {
+        drop(self.ticket.lock().unwrap_or_else(|e| e.into_inner()).take());
+    }
+
     /// Answers the caller (or logs, for `no_wait`) and records the outcome.
     pub(crate) fn finish(&self, outcome: Result<Option<Value>>) {
+        self.release();
         self.record(outcome.is_ok());
         if let (true, Some(label)) = (self.debug, &self.label) {
             log_task(label, self.started.get(), &outcome);
