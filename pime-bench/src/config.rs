@@ -1,0 +1,62 @@
+//! How big each scenario is: the full run, or the `--quick` smoke run for CI.
+
+/// Call counts and sizes of every scenario.
+#[derive(Debug, Clone)]
+pub struct Sizes {
+    /// Sequential no-op latency: calls before measuring, and measured calls.
+    pub latency_warmup: usize,
+    pub latency_calls: usize,
+    /// Throughput: total calls, and how many are in flight at once.
+    pub throughput_calls: usize,
+    pub in_flight: usize,
+    /// Parallel sleeps: calls (all in flight at once), pool size, seconds per call, rounds.
+    pub sleep_calls: usize,
+    pub sleep_pool: u32,
+    pub sleep_seconds: f64,
+    pub sleep_rounds: usize,
+    /// Payload round trip: rows in the list, calls before measuring, measured calls.
+    pub payload_rows: usize,
+    pub payload_warmup: usize,
+    pub payload_calls: usize,
+    /// Latency under CPU load: busy pool threads to try, and measured calls for each.
+    pub busy_threads: Vec<usize>,
+    pub busy_warmup: usize,
+    pub busy_calls: usize,
+}
+
+impl Sizes {
+    /// The figures the README reports.
+    pub fn full() -> Sizes {
+        Sizes {
+            latency_warmup: 2_000,
+            latency_calls: 20_000,
+            throughput_calls: 100_000,
+            in_flight: 1_000,
+            sleep_calls: 400,
+            sleep_pool: 100,
+            sleep_seconds: 0.05,
+            sleep_rounds: 3,
+            payload_rows: 10_000,
+            payload_warmup: 10,
+            payload_calls: 200,
+            busy_threads: vec![1, 2, 4],
+            busy_warmup: 20,
+            busy_calls: 300,
+        }
+    }
+
+    /// A smoke run that finishes well inside a minute: same shapes, fewer calls.
+    pub fn quick() -> Sizes {
+        Sizes {
+            latency_warmup: 500,
+            latency_calls: 3_000,
+            throughput_calls: 20_000,
+            sleep_rounds: 1,
+            payload_warmup: 3,
+            payload_calls: 30,
+            busy_warmup: 5,
+            busy_calls: 50,
+            ..Sizes::full()
+        }
+    }
+}

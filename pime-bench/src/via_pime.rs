@@ -1,0 +1,40 @@
+//! The PIME contender: an engine started with the builder, and `pime::call`.
+
+use serde_value::Value;
+
+use crate::broker::{self, Request};
+use crate::drive::BenchResult;
+
+/// Starts an engine on `benchmod.broker` with `pool` = (min, max) workers, or PIME's
+/// default pool when `None`.
+pub async fn start(pool: Option<(u32, u32)>) -> pime::Result<pime::Engine> {
+    let mut builder = pime::Engine::builder()
+        .import_path(broker::module_dir())
+        .broker(broker::MODULE, broker::ATTRIBUTE);
+    if let Some((min, max)) = pool {
+        builder = builder.thread_pool(min, max);
+    }
+    builder.start().await
+}
+
+/// One call through the engine.
+pub async fn call(task: pime::PyTask) -> BenchResult<Option<Value>> {
+    Ok(pime::call(task).await?)
+}
+
+/// [`call`], keeping only whether it succeeded.
+pub async fn call_ok(task: pime::PyTask) -> BenchResult<()> {
+    call(task).await.map(drop)
+}
+
+/// The task for `request` (its params cloned), pooled or inline on the engine thread.
+pub fn task(request: &Request, exclusive: bool) -> pime::PyTask {
+    let mut task = pime::PyTask::new(
+        Value::String(request.command.into()),
+        request.params.clone(),
+    );
+    if exclusive {
+        task.mark_exclusive();
+    }
+    task
+}
