@@ -131,3 +131,61 @@ pub async fn start_in_venv(venv: &Path) -> pime::Result<pime::Engine> {
         .start()
         .await
 }
+
+// ---------------------------------------------------------------- hardening helpers
+
+/// Awaits `future`, failing the test (instead of hanging) when it takes longer than
+/// `seconds`; `what` names the step in the failure message.
+pub async fn within<T>(seconds: u64, what: &str, future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(seconds), future)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: still not done after {seconds} s"))
+}
+
+/// Resident memory of this process now, in MiB (`/proc/self/statm`, second field,
+/// times the page size).
+pub fn resident_mib() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm");
+    let pages: f64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|field| field.parse().ok())
+        .expect("statm has a resident field");
+    // SAFETY: sysconf only reads a constant of the running system.
+    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as f64;
+    pages * page_size / (1024.0 * 1024.0)
+}
+
+/// The peak resident memory (`VmHWM`) of this process since start or since the last
+/// [`reset_peak_resident`], in MiB.
+pub fn peak_resident_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .map(|kib| kib / 1024.0)
+        .expect("/proc/self/status has VmHWM")
+}
+
+/// Resets the peak resident memory to the current resident memory (Linux: writing `5`
+/// to `/proc/self/clear_refs`), so [`peak_resident_mib`] measures from here on.
+pub fn reset_peak_resident() {
+    std::fs::write("/proc/self/clear_refs", "5").expect("write /proc/self/clear_refs");
+}
+
+/// Runs `f` with the GIL on a blocking thread (the engine thread is never blocked by
+/// this: it releases the GIL whenever it waits), for test set-up and inspection.
+pub async fn with_python<T: Send + 'static>(
+    f: impl for<'py> FnOnce(pyo3::Python<'py>) -> T + Send + 'static,
+) -> T {
+    tokio::task::spawn_blocking(move || pyo3::Python::attach(f))
+        .await
+        .expect("the Python closure did not panic")
+}
