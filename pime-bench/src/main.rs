@@ -4,7 +4,7 @@
 //! and the targets of issues 2 and 4.
 //!
 //! ```text
-//! cargo run --release -p pime-bench            # full run (about a minute)
+//! cargo run --release -p pime-bench            # full run (one to two minutes)
 //! cargo run --release -p pime-bench -- --quick # smoke run for CI
 //! ```
 
