@@ -95,3 +95,29 @@ def close_async(agen):
     import pime
 
     asyncio.run_coroutine_threadsafe(agen.aclose(), pime.event_loop()).result()
+
+
+def configure_multiprocessing():
+    """Makes process pools start a real Python interpreter, not this Rust program.
+
+    Embedded, `sys.executable` names whatever `python3` was first on PATH (or the Rust
+    binary), so children started with the "spawn" or "forkserver" method would run the
+    wrong program. The interpreter is, in order: $PIME_PYTHON; the active venv's
+    `bin/python`; `python<major>.<minor>` beside the embedded library's prefix.
+    """
+    import multiprocessing
+    import os
+    import sys
+
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    candidates = [
+        os.environ.get("PIME_PYTHON"),
+        os.path.join(sys.prefix, "bin", "python") if sys.prefix != sys.base_prefix else None,
+        os.path.join(sys.base_exec_prefix, "bin", version),
+        os.path.join(sys.base_exec_prefix, "bin", "python3"),
+    ]
+    for candidate in candidates:
+        if candidate and os.access(candidate, os.X_OK):
+            multiprocessing.set_executable(candidate)
+            return candidate
+    return None

@@ -66,13 +66,16 @@ impl Dispatcher<'_> {
         if reply.as_ref().is_some_and(ReplyTo::is_closed) {
             // The caller is gone before the task started: cancelled.
             Counters::bump(&COUNTERS.cancelled);
-            return;
+            return task.dispose();
         }
         let py = self.py;
         let reply = ReplySlot::new(reply);
         let call = match self.convert(&task) {
             Ok(call) => call,
-            Err(error) => return reply.fail(error),
+            Err(error) => {
+                task.dispose();
+                return reply.fail(error);
+            }
         };
         let label =
             (self.debug || COUNTERS.per_command_enabled()).then(|| command_label(&task.command));

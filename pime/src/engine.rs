@@ -71,6 +71,9 @@ impl<'py> PySyncEngine<'py> {
         signals::import_signal_keeping_sigint(py).map_err(|e| exec_error(py, e))?;
         python_sources::register(py).map_err(|e| exec_error(py, e))?;
         logging::install(py).map_err(|e| exec_error(py, e))?;
+        python_sources::runtime(py)
+            .and_then(|runtime| runtime.call_method0("configure_multiprocessing"))
+            .map_err(|e| exec_error(py, e))?;
         let default_max = std::thread::available_parallelism()
             .map_or(4, |n| n.get() as u32 + 4)
             .min(32);
@@ -239,15 +242,19 @@ impl<'py> PySyncEngine<'py> {
         queue.close();
         while let Ok(envelope) = queue.try_recv() {
             match envelope {
-                Envelope::Task(_, Some(reply)) => reply.fail(Error::engine_state(
-                    "the PIME engine stopped before the task started",
-                )),
+                Envelope::Task(task, Some(reply)) => {
+                    task.dispose();
+                    reply.fail(Error::engine_state(
+                        "the PIME engine stopped before the task started",
+                    ));
+                }
+                Envelope::Task(task, None) => task.dispose(),
                 Envelope::Reload(request) => {
                     let _ = request.done.send(Err(Error::engine_state(
                         "the PIME engine stopped before reloading",
                     )));
                 }
-                Envelope::Task(_, None) | Envelope::Stop => {}
+                Envelope::Stop => {}
             }
         }
         let deadline = config.stop_timeout.map(|timeout| Instant::now() + timeout);

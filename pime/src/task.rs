@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde_value::Value;
 
+use crate::value;
+
 /// One request for the Python broker: `broker(command, params)`.
 ///
 /// ```
@@ -75,6 +77,14 @@ impl PyTask {
     /// The context values set with [`PyTask::set_context`].
     pub fn context(&self) -> Option<&BTreeMap<String, Value>> {
         self.context.as_ref()
+    }
+
+    /// Drops the task's values without recursion (see [`value::drop_iteratively`]),
+    /// for tasks whose depth was not checked by a successful conversion.
+    pub(crate) fn dispose(self) {
+        value::drop_iteratively(self.command);
+        let maps = self.params.into_iter().chain(self.context);
+        value::drop_iteratively(Value::Seq(maps.flat_map(|map| map.into_values()).collect()));
     }
 
     /// The command the broker receives.

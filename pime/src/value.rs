@@ -91,7 +91,7 @@ pub(crate) fn params_to_python<'py>(
 ) -> Result<Bound<'py, PyAny>, Error> {
     let dict = PyDict::new(py);
     for (key, value) in params {
-        let item = pack(py, value, 1).map_err(|f| {
+        let item = pack(py, value, 0).map_err(|f| {
             f.at(Segment::Key(format!("{key:?}")))
                 .into_error(ErrorKind::PackError, "params")
         })?;
@@ -101,15 +101,16 @@ pub(crate) fn params_to_python<'py>(
     Ok(dict.into_any())
 }
 
+/// `depth` counts the lists and dicts around `value`, as on the way back.
 fn pack<'py>(py: Python<'py>, value: &Value, depth: usize) -> Result<Bound<'py, PyAny>, Failure> {
-    if depth > MAX_DEPTH {
-        return Err(Failure::new(format!(
-            "nesting deeper than {MAX_DEPTH} levels"
-        )));
+    // `Some(v)` and newtypes are `v` itself: unwrapped in a loop, they use no depth.
+    let mut value = value;
+    while let Value::Option(Some(inner)) | Value::Newtype(inner) = value {
+        value = inner;
     }
     let object = match value {
         Value::Unit | Value::Option(None) => py.None().into_bound(py),
-        Value::Option(Some(inner)) | Value::Newtype(inner) => return pack(py, inner, depth + 1),
+        Value::Option(Some(inner)) | Value::Newtype(inner) => return pack(py, inner, depth),
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
         Value::I8(n) => int(py, *n)?,
         Value::I16(n) => int(py, *n)?,
@@ -125,19 +126,21 @@ fn pack<'py>(py: Python<'py>, value: &Value, depth: usize) -> Result<Bound<'py, 
         Value::String(s) => PyString::new(py, s).into_any(),
         Value::Bytes(b) => PyBytes::new(py, b).into_any(),
         Value::Seq(items) => {
+            let depth = enter_container(depth)?;
             let list = PyList::empty(py);
             for (i, item) in items.iter().enumerate() {
-                let item = pack(py, item, depth + 1).map_err(|f| f.at(Segment::Index(i)))?;
+                let item = pack(py, item, depth).map_err(|f| f.at(Segment::Index(i)))?;
                 list.append(item).map_err(|e| Failure::new(e.to_string()))?;
             }
             list.into_any()
         }
         Value::Map(map) => {
+            let depth = enter_container(depth)?;
             let dict = PyDict::new(py);
             for (key, item) in map {
                 let label = || Segment::Key(key_label(key));
-                let py_key = pack(py, key, depth + 1).map_err(|f| f.at(label()))?;
-                let py_item = pack(py, item, depth + 1).map_err(|f| f.at(label()))?;
+                let py_key = pack(py, key, depth).map_err(|f| f.at(label()))?;
+                let py_item = pack(py, item, depth).map_err(|f| f.at(label()))?;
                 dict.set_item(&py_key, py_item).map_err(|_| {
                     Failure::new(format!("a dict key cannot be a {}", type_name(&py_key)))
                         .at(label())
@@ -147,6 +150,35 @@ fn pack<'py>(py: Python<'py>, value: &Value, depth: usize) -> Result<Bound<'py, 
         }
     };
     Ok(object)
+}
+
+/// The depth inside one more list or dict, or the error past [`MAX_DEPTH`].
+fn enter_container(depth: usize) -> Result<usize, Failure> {
+    if depth >= MAX_DEPTH {
+        return Err(Failure::new(format!(
+            "nesting deeper than {MAX_DEPTH} levels"
+        )));
+    }
+    Ok(depth + 1)
+}
+
+/// Drops `value` without recursion: a value nested deeper than the thread's stack
+/// allows (which conversion refuses) would otherwise overflow it while being dropped.
+pub(crate) fn drop_iteratively(value: Value) {
+    let mut pending = vec![value];
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::Seq(items) => pending.extend(items),
+            Value::Map(map) => {
+                for (key, item) in map {
+                    pending.push(key);
+                    pending.push(item);
+                }
+            }
+            Value::Option(Some(inner)) | Value::Newtype(inner) => pending.push(*inner),
+            _ => {}
+        }
+    }
 }
 
 fn int<'py, T: IntoPyObjectExt<'py>>(py: Python<'py>, n: T) -> Result<Bound<'py, PyAny>, Failure> {

@@ -51,7 +51,12 @@ pub(crate) fn activate(py: Python<'_>, venv_dir: &Path) -> Result<()> {
             ))?;
         Ok(())
     };
-    activate().map_err(|e| venv_error(format!("cannot activate {}: {e}", venv_dir.display())))
+    activate().map_err(|e| venv_error(format!("cannot activate {}: {e}", venv_dir.display())))?;
+    // Process pools now start the venv's own interpreter.
+    python_sources::runtime(py)
+        .and_then(|runtime| runtime.call_method0("configure_multiprocessing"))
+        .map(drop)
+        .map_err(|e| venv_error(format!("cannot activate {}: {e}", venv_dir.display())))
 }
 
 /// The value of `key = value` in a `pyvenv.cfg`.

@@ -19,7 +19,10 @@ fn write_plugin(dir: &std::path::Path, version: &str) {
 
 async fn version(command: &str) -> Value {
     let seconds = Value::F64(0.5);
-    pime::call(task(command, &[("seconds", seconds)])).await.unwrap().unwrap()
+    pime::call(task(command, &[("seconds", seconds)]))
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -47,14 +50,27 @@ async fn reload_swaps_the_broker_for_new_tasks() {
     let error = pime::reload().await.unwrap_err();
     assert_eq!(error.kind, ErrorKind::ExecError);
     assert_eq!(error.exception.as_deref(), Some("SyntaxError"));
-    assert!(error.message.contains("cannot reload hot_plugin.broker"), "{error}");
+    assert!(
+        error.message.contains("cannot reload hot_plugin.broker"),
+        "{error}"
+    );
     assert_eq!(version("fast").await, s("two, longer"));
 
     // Another module altogether.
-    std::fs::write(dir.join("other_plugin.py"), "def serve(command, params):\n    return 'other'\n").unwrap();
+    std::fs::write(
+        dir.join("other_plugin.py"),
+        "def serve(command, params):\n    return 'other'\n",
+    )
+    .unwrap();
     pime::reload_module("other_plugin", "serve").await.unwrap();
     assert_eq!(version("fast").await, s("other"));
 
-    tokio::time::timeout(Duration::from_secs(10), engine.stop()).await.unwrap().unwrap();
-    assert_eq!(pime::reload().await.unwrap_err().kind, ErrorKind::PySyncEngineStateError);
+    tokio::time::timeout(Duration::from_secs(10), engine.stop())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        pime::reload().await.unwrap_err().kind,
+        ErrorKind::PySyncEngineStateError
+    );
 }

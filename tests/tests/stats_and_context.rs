@@ -41,7 +41,13 @@ async fn stats_count_and_context_is_per_task() {
     assert_eq!(after.commands["fail_and_keep"].errors, 1);
 
     let text = pime::stats_prometheus();
-    assert!(text.contains("# TYPE pime_tasks_submitted_total counter"), "{text}");
-    assert!(text.contains("pime_command_calls_total{command=\"whoami\"} 26"), "{text}");
+    assert!(
+        text.contains("# TYPE pime_tasks_submitted_total counter"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pime_command_calls_total{command=\"whoami\"} 26"),
+        "{text}"
+    );
     engine.stop().await.unwrap();
 }

@@ -24,8 +24,6 @@ async fn echo(value: Value) -> pime::Result<Option<Value>> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: Rust -> Python refuses MAX_DEPTH nested lists around a value (value.rs \
-            `pack` counts the leaf and the params dict as levels); Python -> Rust accepts it"]
 async fn max_depth_crosses_both_ways() {
     let engine = within(30, "start", start("values_broker", 1, 2)).await;
     let from_python = within(
