@@ -189,3 +189,4 @@ pub async fn with_python<T: Send + 'static>(
         .await
         .expect("the Python closure did not panic")
 }
+pub mod dask_cluster;
