@@ -62,6 +62,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let engine = pime::Engine::builder()
         .import_path(APP_DIR)
         .thread_pool(POOL_MIN, POOL_MAX)
+        .command_stats()
         .broker("webapp", "broker")
         .start()
         .await?;

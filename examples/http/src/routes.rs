@@ -10,9 +10,18 @@ use axum::routing::get;
 use axum::Router;
 use pime::{ErrorKind, PyTask, Value};
 
-/// The whole site: any path, GET (and HEAD) only; other methods get 405 from axum.
+/// The whole site: `/metrics` (PIME's counters for Prometheus), and any other path,
+/// GET (and HEAD) only, answered by Python; other methods get 405 from axum.
 pub fn router() -> Router {
-    Router::new().fallback_service(get(answer))
+    Router::new()
+        .route("/metrics", get(metrics))
+        .fallback_service(get(answer))
+}
+
+/// `pime::stats()` in the Prometheus text format.
+async fn metrics() -> Response {
+    let content_type = [("content-type", "text/plain; version=0.0.4")];
+    (StatusCode::OK, content_type, pime::stats_prometheus()).into_response()
 }
 
 /// Runs `broker(path, {"query": .., "headers": ..})` and turns the outcome into a

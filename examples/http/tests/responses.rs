@@ -96,3 +96,29 @@ fn requests_run_in_parallel() {
         "{REQUESTS} parallel sleeps took {elapsed:?}"
     );
 }
+
+#[test]
+fn metrics_are_served_in_prometheus_format() {
+    let server = Server::start();
+    for _ in 0..3 {
+        assert_eq!(server.get("/hello?name=m").status, 200);
+    }
+    assert_eq!(server.get("/boom").status, 500);
+    let response = server.get("/metrics");
+    assert_eq!(response.status, 200, "{response:?}");
+    let body = &response.body;
+    assert!(
+        body.contains("# TYPE pime_tasks_submitted_total counter"),
+        "{body}"
+    );
+    assert!(body.contains("pime_tasks_submitted_total 4"), "{body}");
+    assert!(body.contains("pime_tasks_failed_total 1"), "{body}");
+    assert!(
+        body.contains("pime_command_calls_total{command=\"/hello\"} 3"),
+        "{body}"
+    );
+    assert!(
+        body.contains("pime_command_errors_total{command=\"/boom\"} 1"),
+        "{body}"
+    );
+}
