@@ -242,21 +242,12 @@ fn unpack(object: &Bound<'_, PyAny>, open_containers: &mut Vec<usize>) -> Result
     }
     if let Ok(list) = object.cast::<PyList>() {
         return in_container(object, open_containers, |open| {
-            list.iter()
-                .enumerate()
-                .map(|(i, item)| unpack(&item, open).map_err(|f| f.at(Segment::Index(i))))
-                .collect::<Result<_, _>>()
-                .map(Value::Seq)
+            unpack_items(list.iter(), open)
         });
     }
     if let Ok(tuple) = object.cast::<PyTuple>() {
         return in_container(object, open_containers, |open| {
-            tuple
-                .iter()
-                .enumerate()
-                .map(|(i, item)| unpack(&item, open).map_err(|f| f.at(Segment::Index(i))))
-                .collect::<Result<_, _>>()
-                .map(Value::Seq)
+            unpack_items(tuple.iter(), open)
         });
     }
     if let Ok(dict) = object.cast::<PyDict>() {
@@ -274,6 +265,18 @@ fn unpack(object: &Bound<'_, PyAny>, open_containers: &mut Vec<usize>) -> Result
         "cannot convert {}",
         type_name(object)
     )))
+}
+
+/// The items of a list or tuple, as a `Seq`.
+fn unpack_items<'py>(
+    items: impl Iterator<Item = Bound<'py, PyAny>>,
+    open_containers: &mut Vec<usize>,
+) -> Result<Value, Failure> {
+    items
+        .enumerate()
+        .map(|(i, item)| unpack(&item, open_containers).map_err(|f| f.at(Segment::Index(i))))
+        .collect::<Result<_, _>>()
+        .map(Value::Seq)
 }
 
 /// Runs `convert` with `container` on the open path, refusing cycles and deep nesting.
