@@ -40,6 +40,14 @@ def log(line: str, level: str = "info") -> None:
     sys.stdout.flush()
 
 
+@broker.command
+def countdown(start: int):
+    """A generator: each number reaches Rust as soon as it is yielded."""
+    for number in range(start, 0, -1):
+        time.sleep(0.1)
+        yield number
+
+
 @broker.command("bye")
 async def goodbye() -> str:
     """Async commands run on the helper's event loop."""

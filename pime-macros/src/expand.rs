@@ -187,6 +187,20 @@ fn method_impl(module: &Module, method: &Method) -> TokenStream {
         let value = quote_spanned!(span=> #krate::typed::to_param::<#ty>(&#ident));
         quote!(.arg(#key, #value))
     });
+    if let Some(item) = &method.stream_item {
+        let span = item.span();
+        let item_krate = krate_at(module, span);
+        // Spanned on the item type: one that is not `DeserializeOwned` is reported there.
+        let decode = quote_spanned!(span=> #item_krate::typed::decode::<#item>());
+        return quote! {
+            #(#cfgs)*
+            #sig {
+                #krate::typed::Call::new(#command)
+                    #(#args)*
+                    .stream(#decode)
+            }
+        };
+    }
     let no_wait = method.no_wait.then(|| quote!(.no_wait()));
     let exclusive = method.exclusive.then(|| quote!(.exclusive()));
     let timeout = method.timeout_ms.map(|ms| quote!(.timeout_ms(#ms)));

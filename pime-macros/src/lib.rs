@@ -35,9 +35,15 @@ use crate::parse::Parsed;
 ///     #[pime(exclusive, timeout = "500ms")]
 ///     async fn add(&self, a: i64, #[pime(rename = "type")] kind: String) -> pime::Result<i64>;
 ///     async fn search(&self, q: String, limit: Option<u32>) -> pime::Result<Vec<String>>;
+///     /// Python returns a generator; its items arrive one by one.
+///     async fn count(&self, n: u32) -> pime::Result<pime::PyStream<u32>>;
 /// }
 ///
 /// let greeting = GreeterClient.hello("Rust").await?;
+/// let mut numbers = GreeterClient.count(3).await?;
+/// while let Some(number) = numbers.next().await {
+///     println!("{}", number?);
+/// }
 /// ```
 ///
 /// # What it generates
@@ -71,6 +77,22 @@ use crate::parse::Parsed;
 /// decode into the declared type gives an `UnpackError` that names the command and the
 /// expected type.
 ///
+/// # Streams
+///
+/// A method declared `-> pime::Result<pime::PyStream<T>>` (or `PyStream<T>` imported,
+/// written out rather than through a type alias; a bare `PyStream` streams
+/// `pime::Value`s) sends its task with `pime::call_stream`: the Python command returns a
+/// generator, an async generator or another iterable, and the method returns as soon as
+/// the task is queued, with a `pime::PyStream<T>` of the items, each decoded into `T` as
+/// it arrives (`T` must implement `serde::de::DeserializeOwned`). An exception in the
+/// generator arrives as one `Err` item; an item that does not decode into `T` arrives as
+/// one `UnpackError` naming the command, the item's index and the Rust type, and the
+/// generator is then closed. Either way the stream ends after that item. Dropping the
+/// stream closes the generator. `no_wait`, `exclusive` and `timeout` are compile errors
+/// on a streaming method (there is no single result to wait for: bound each `next()`
+/// with `tokio::time::timeout` instead). `PYTHON_STUB` declares the command
+/// `-> Iterator[T]`. A mock implementation can return `PyStream::from_items([...])`.
+///
 /// # Options
 ///
 /// On the attribute: `client = Name` (default: trait name + `Client`),
@@ -97,7 +119,8 @@ use crate::parse::Parsed;
 ///
 /// Methods are `async fn name(&self, ...) -> pime::Result<T>;` with no body, no type
 /// generics (lifetimes are fine) and plain argument names. Argument types must
-/// implement `serde::Serialize` and `T` must implement `serde::de::DeserializeOwned`.
+/// implement `serde::Serialize` and `T` must implement `serde::de::DeserializeOwned`
+/// (for `T = pime::PyStream<Item>`, `Item` must).
 /// Command names and parameter names must be usable from Python: identifiers that are
 /// not Python keywords; a command may not start with `_` (pime.Broker never dispatches
 /// private or dunder names) and a parameter may not start with `__`. Raw identifiers

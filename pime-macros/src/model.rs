@@ -47,6 +47,9 @@ pub struct Method {
     pub args: Vec<Arg>,
     /// `T` in the declared `pime::Result<T>`.
     pub output: Type,
+    /// `T` when the result is `pime::PyStream<T>` (`pime::Value` for a bare
+    /// `PyStream`): the method streams the items of the generator Python returns.
+    pub stream_item: Option<Type>,
 }
 
 /// One argument, i.e. one keyword argument of the Python call.

@@ -174,7 +174,7 @@ fn is_pime_attr(attr: &Attribute) -> bool {
 struct MethodOptions {
     name: Option<syn::LitStr>,
     no_wait: Option<Span>,
-    exclusive: bool,
+    exclusive: Option<Span>,
     timeout: Option<(u64, Span)>,
 }
 
@@ -229,7 +229,7 @@ fn parse_method_options(attrs: &[Attribute], errors: &mut Errors) -> MethodOptio
                     ),
                 },
                 "no_wait" => options.no_wait = Some(arg.key.span()),
-                "exclusive" => options.exclusive = true,
+                "exclusive" => options.exclusive = Some(arg.key.span()),
                 "timeout" => match arg.lit_str() {
                     Some(lit) => match names::parse_timeout_ms(&lit.value()) {
                         Ok(ms) => options.timeout = Some((ms, arg.key.span())),
@@ -310,6 +310,9 @@ fn parse_method(
         .and_then(|path| path.segments.last())
         .map_or_else(|| "pime".to_string(), |segment| segment.ident.to_string());
     let output = parse_output(sig, &krate, errors);
+    let stream_item = output
+        .as_ref()
+        .and_then(|output| parse_stream_item(output, module, &krate, errors));
 
     let (name, name_span) = match &options.name {
         Some(lit) => (lit.value(), lit.span()),
@@ -326,7 +329,9 @@ fn parse_method(
             format!("invalid command name: {problem}; {hint}"),
         );
     }
-    if let (Some(_), Some(output)) = (options.no_wait, &output) {
+    if stream_item.is_some() {
+        check_stream_options(&options, errors);
+    } else if let (Some(_), Some(output)) = (options.no_wait, &output) {
         if !is_unit(output) {
             errors.at(
                 output,
@@ -373,10 +378,11 @@ fn parse_method(
         name_span,
         command,
         no_wait: options.no_wait.is_some(),
-        exclusive: options.exclusive,
+        exclusive: options.exclusive.is_some(),
         timeout_ms: options.timeout.map(|(ms, _)| ms),
         args,
         output: output?,
+        stream_item,
     })
 }
 
@@ -503,10 +509,13 @@ fn parse_output(sig: &Signature, krate: &str, errors: &mut Errors) -> Option<Typ
     match result_ok_type(ty, krate) {
         Some(inner) => {
             if let Some(impl_trait) = find_impl_trait(inner) {
-                errors.at(
-                    impl_trait,
-                    "`impl Trait` results are not supported: use a concrete type that implements `serde::Deserialize`",
-                );
+                let message = if is_impl_stream(impl_trait) {
+                    "`impl Stream` results are not supported: declare `-> pime::Result<pime::PyStream<T>>` \
+                     to receive the items of the generator the Python command returns"
+                } else {
+                    "`impl Trait` results are not supported: use a concrete type that implements `serde::Deserialize`"
+                };
+                errors.at(impl_trait, message);
                 return None;
             }
             Some(inner.clone())
@@ -520,6 +529,99 @@ fn parse_output(sig: &Signature, krate: &str, errors: &mut Errors) -> Option<Typ
             None
         }
     }
+}
+
+/// The stream options a streaming method cannot take.
+fn check_stream_options(options: &MethodOptions, errors: &mut Errors) {
+    if let Some(no_wait) = options.no_wait {
+        errors.at_span(
+            no_wait,
+            "`no_wait` cannot go on a streaming method: a `no_wait` call never receives anything \
+             from Python, but this method returns the generator's items as a `pime::PyStream`; \
+             remove `no_wait`",
+        );
+    }
+    if let Some((_, timeout)) = options.timeout {
+        errors.at_span(
+            timeout,
+            "`timeout` cannot go on a streaming method: the method returns the stream as soon as \
+             the task is queued, so there is no result to wait for; remove `timeout` and bound \
+             the wait for each item with `tokio::time::timeout(duration, stream.next())` \
+             (dropping the stream closes the generator)",
+        );
+    }
+    if let Some(exclusive) = options.exclusive {
+        errors.at_span(
+            exclusive,
+            "`exclusive` cannot go on a streaming method: the generator would run on the engine \
+             thread and block every other command until the stream is read to the end; \
+             remove `exclusive`",
+        );
+    }
+}
+
+/// The item type when `output` (the `T` of `pime::Result<T>`) is `PyStream<Item>` or
+/// `pime::PyStream<Item>` (the last segment of the `crate = ..` path in place of
+/// `pime`); `pime::Value` for a bare `PyStream`.
+fn parse_stream_item(
+    output: &Type,
+    module: &Options,
+    krate: &str,
+    errors: &mut Errors,
+) -> Option<Type> {
+    let Type::Path(path) = output else {
+        return None;
+    };
+    if path.qself.is_some() {
+        return None;
+    }
+    let segments: Vec<&syn::PathSegment> = path.path.segments.iter().collect();
+    let last = match segments.as_slice() {
+        [only] => *only,
+        [.., parent, last] if parent.ident == krate => *last,
+        _ => return None,
+    };
+    if last.ident != "PyStream" {
+        return None;
+    }
+    let malformed = "`PyStream` takes one type argument, the type of the items: \
+                     `pime::PyStream<T>` (a bare `pime::PyStream` streams `pime::Value`s)";
+    match &last.arguments {
+        PathArguments::None => {
+            let span = last.ident.span();
+            let item: Type = match &module.krate {
+                Some(krate) => syn::parse_quote_spanned!(span=> #krate::Value),
+                None => syn::parse_quote_spanned!(span=> ::pime::Value),
+            };
+            Some(item)
+        }
+        PathArguments::AngleBracketed(generics) => match generics.args.first() {
+            Some(GenericArgument::Type(item)) if generics.args.len() == 1 => Some(item.clone()),
+            _ => {
+                errors.at(&last.arguments, malformed);
+                None
+            }
+        },
+        PathArguments::Parenthesized(arguments) => {
+            errors.at(arguments, malformed);
+            None
+        }
+    }
+}
+
+/// Whether `ty` is `impl Stream<..>` (under any path), maybe with other bounds.
+fn is_impl_stream(ty: &Type) -> bool {
+    let Type::ImplTrait(impl_trait) = ty else {
+        return false;
+    };
+    impl_trait.bounds.iter().any(|bound| match bound {
+        syn::TypeParamBound::Trait(bound) => bound
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Stream"),
+        _ => false,
+    })
 }
 
 /// `T` if `ty` is `Result<T>` or `Result<T, pime::Error>` under any path.

@@ -17,9 +17,11 @@ pub fn header(module: &Module) -> String {
         docs.extend(module.docs.iter().map(|line| line.trim().to_string()));
     }
     let mut text = docstring(&docs, "");
-    text.push_str(
-        "from __future__ import annotations\n\nfrom typing import Any\n\nimport pime\n\nbroker = pime.Broker()\n",
-    );
+    text.push_str("from __future__ import annotations\n\n");
+    if module.methods.iter().any(|m| m.stream_item.is_some()) {
+        text.push_str("from collections.abc import Iterator\n");
+    }
+    text.push_str("from typing import Any\n\nimport pime\n\nbroker = pime.Broker()\n");
     text
 }
 
@@ -27,6 +29,13 @@ pub fn header(module: &Module) -> String {
 pub fn method(method: &Method) -> String {
     let mut text = String::from("\n\n");
     let mut notes = Vec::new();
+    if method.stream_item.is_some() {
+        notes.push(
+            "stream: yield the items (a generator, or an async generator); the caller reads them \
+             as a pime::PyStream, and dropping it closes the generator"
+                .to_string(),
+        );
+    }
     if method.no_wait {
         notes.push("no_wait: the caller does not wait, and the result is dropped".to_string());
     }
@@ -65,7 +74,10 @@ pub fn method(method: &Method) -> String {
         let default = if optional { " = None" } else { "" };
         params.push(format!("{}: {}{default}", arg.key, py_type(&arg.ty)));
     }
-    let returns = py_type(&method.output);
+    let returns = match &method.stream_item {
+        Some(item) => format!("Iterator[{}]", py_type(item)),
+        None => py_type(&method.output),
+    };
     text.push_str(&format!(
         "def {}({}) -> {returns}:\n",
         method.name,

@@ -534,8 +534,27 @@ fn trait_is_emitted_even_with_errors() {
 fn python_stub_is_valid_python() {
     let (file, errors) = run("namespace = \"greeter\"", GREETER);
     assert_errors(&errors, &[]);
-    let stub = file
-        .items
+    let stub = python_stub(&file);
+    assert!(
+        stub.contains("@broker.command(\"greeter.bye\")\ndef bye() -> str:\n"),
+        "{stub}"
+    );
+    assert!(
+        stub.contains("def add(a: int, type: str) -> int:"),
+        "{stub}"
+    );
+    assert!(
+        stub.contains("def search(q: str, limit: int | None = None) -> list[str]:"),
+        "{stub}"
+    );
+    assert!(stub.contains("    \"\"\"Says hello.\"\"\"\n"), "{stub}");
+    assert!(stub.contains("def log(line: str) -> None:"), "{stub}");
+    assert_valid_python(&stub);
+}
+
+/// The `PYTHON_STUB` literal of an expansion.
+fn python_stub(file: &syn::File) -> String {
+    file.items
         .iter()
         .find_map(|item| match item {
             syn::Item::Impl(imp) if imp.trait_.is_none() => {
@@ -552,21 +571,11 @@ fn python_stub_is_valid_python() {
             }
             _ => None,
         })
-        .expect("PYTHON_STUB is a string literal");
-    assert!(
-        stub.contains("@broker.command(\"greeter.bye\")\ndef bye() -> str:\n"),
-        "{stub}"
-    );
-    assert!(
-        stub.contains("def add(a: int, type: str) -> int:"),
-        "{stub}"
-    );
-    assert!(
-        stub.contains("def search(q: str, limit: int | None = None) -> list[str]:"),
-        "{stub}"
-    );
-    assert!(stub.contains("    \"\"\"Says hello.\"\"\"\n"), "{stub}");
-    assert!(stub.contains("def log(line: str) -> None:"), "{stub}");
+        .expect("PYTHON_STUB is a string literal")
+}
+
+/// Checks `stub` with Python's own parser (skipped when there is no Python).
+fn assert_valid_python(stub: &str) {
     let python = std::env::var("PYO3_PYTHON").unwrap_or_else(|_| "python3".into());
     let Ok(mut child) = std::process::Command::new(&python)
         .args(["-c", "import ast, sys; ast.parse(sys.stdin.read())"])
@@ -593,4 +602,113 @@ fn stub_orders_optional_parameters_as_keyword_only() {
         "trait M { async fn a(&self, x: Option<u8>, y: u8) -> pime::Result<()>; }",
     );
     assert!(text(&file).contains("def a(*, x: int | None = None, y: int) -> None:"));
+}
+
+const STREAMER: &str = r#"
+    pub trait Streamer {
+        /// Counts to `n`.
+        async fn count(&self, n: u32, step: Option<u32>) -> pime::Result<pime::PyStream<Vec<u8>>>;
+        async fn rows(&self) -> Result<PyStream>;
+        async fn hello(&self) -> pime::Result<String>;
+    }
+"#;
+
+#[test]
+fn streaming_methods_send_with_call_stream() {
+    let (file, errors) = run("", STREAMER);
+    assert_errors(&errors, &[]);
+    let code = text(&file);
+    assert!(
+        code.contains(r#". arg ("step" , :: pime :: typed :: to_param :: < Option < u32 > > (& step)) . stream (:: pime :: typed :: decode :: < Vec < u8 > > ())"#),
+        "{code}"
+    );
+    assert!(
+        code.contains(". stream (:: pime :: typed :: decode :: < :: pime :: Value > ())"),
+        "{code}"
+    );
+    assert!(
+        code.contains(". send (:: pime :: typed :: decode :: < String > ())"),
+        "{code}"
+    );
+    let stub = python_stub(&file);
+    assert!(
+        stub.contains("from __future__ import annotations\n\nfrom collections.abc import Iterator\nfrom typing import Any\n"),
+        "{stub}"
+    );
+    assert!(
+        stub.contains("# stream: yield the items (a generator, or an async generator)"),
+        "{stub}"
+    );
+    assert!(
+        stub.contains("def count(n: int, step: int | None = None) -> Iterator[list[int]]:\n    \"\"\"Counts to `n`.\"\"\""),
+        "{stub}"
+    );
+    assert!(stub.contains("def rows() -> Iterator[Any]:"), "{stub}");
+    assert!(stub.contains("def hello() -> str:"), "{stub}");
+    assert_valid_python(&stub);
+
+    // No `Iterator` import without a streaming method.
+    let (file, _) = run("", GREETER);
+    assert!(!python_stub(&file).contains("Iterator"));
+}
+
+#[test]
+fn streaming_methods_use_the_crate_path() {
+    let (file, errors) = run("crate = ::my_pime", STREAMER);
+    assert_errors(&errors, &[]);
+    let code = text(&file);
+    assert!(
+        code.contains(". stream (:: my_pime :: typed :: decode :: < :: my_pime :: Value > ())"),
+        "{code}"
+    );
+    // `my_pime::PyStream` is recognised; `other::PyStream` is a plain result.
+    let (file, errors) = run(
+        "crate = ::my_pime",
+        r#"trait M {
+            async fn a(&self) -> my_pime::Result<my_pime::PyStream<u8>>;
+            async fn b(&self) -> my_pime::Result<other::PyStream<u8>>;
+        }"#,
+    );
+    assert_errors(&errors, &[]);
+    let code = text(&file);
+    assert!(
+        code.contains(". stream (:: my_pime :: typed :: decode :: < u8 > ())"),
+        "{code}"
+    );
+    assert!(
+        code.contains(". send (:: my_pime :: typed :: decode :: < other :: PyStream < u8 > > ())"),
+        "{code}"
+    );
+}
+
+#[test]
+fn streaming_methods_reject_call_options() {
+    let errors = errors(
+        r#"trait M {
+            #[pime(no_wait)]
+            async fn a(&self) -> pime::Result<pime::PyStream<u8>>;
+            #[pime(timeout = "1s")]
+            async fn b(&self) -> pime::Result<pime::PyStream<u8>>;
+            #[pime(exclusive)]
+            async fn c(&self) -> pime::Result<pime::PyStream<u8>>;
+            #[pime(name = "ok")]
+            async fn d(&self) -> pime::Result<pime::PyStream<u8>>;
+            async fn e(&self) -> pime::Result<pime::PyStream<u8, u8>>;
+            async fn f(&self) -> pime::Result<pime::PyStream<'static>>;
+            async fn g(&self) -> pime::Result<impl Stream<Item = pime::Result<u8>>>;
+            async fn h(&self) -> pime::Result<pime::PyStream<impl Sized>>;
+        }"#,
+    );
+    assert_errors(
+        &errors,
+        &[
+            "`no_wait` cannot go on a streaming method: a `no_wait` call never receives anything",
+            "`timeout` cannot go on a streaming method: the method returns the stream as soon as the task is queued",
+            "`exclusive` cannot go on a streaming method: the generator would run on the engine thread",
+            "`PyStream` takes one type argument, the type of the items: `pime::PyStream<T>`",
+            "`PyStream` takes one type argument",
+            "`impl Stream` results are not supported: declare `-> pime::Result<pime::PyStream<T>>`",
+            "`impl Trait` results are not supported",
+        ],
+    );
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize as _, Serialize};
 use serde_value::{DeserializerError, SerializerError, Value};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::stream::PyStream;
 use crate::task::PyTask;
 
 /// Re-exported so crates that use the macro need not depend on serde themselves.
@@ -40,6 +41,33 @@ pub fn decode<T: DeserializeOwned>() -> Decode<T> {
     Decode {
         decode: |value| T::deserialize(value),
         _type: PhantomData,
+    }
+}
+
+impl Decode<Value> {
+    /// Keeps values as they are: no second conversion for `PyStream<Value>`.
+    pub(crate) fn identity() -> Self {
+        Decode {
+            decode: Ok,
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T> Decode<T> {
+    /// Decodes item `index` of `command`'s stream, or an `UnpackError` naming the
+    /// command, the item and the expected type.
+    pub(crate) fn item(&self, command: &str, index: usize, value: Value) -> Result<T> {
+        let described = describe(&value);
+        (self.decode)(value).map_err(|error| {
+            Error::new(
+                ErrorKind::UnpackError,
+                format!(
+                    "{command}: stream item {index} ({described}) does not decode into `{}`: {error}",
+                    short_type_name(std::any::type_name::<T>())
+                ),
+            )
+        })
     }
 }
 
@@ -140,6 +168,26 @@ impl Call {
         async move {
             let result = call_typed(command, task?, timeout).await?;
             decode_result(command, result, decode)
+        }
+    }
+
+    /// Sends the call with [`crate::call_stream`] and returns its items decoded into
+    /// `T`. A streaming method has no `no_wait`, `exclusive` or `timeout` (the macro
+    /// rejects them), so those flags are not used here.
+    pub fn stream<T>(self, decode: Decode<T>) -> impl Future<Output = Result<PyStream<T>>> + Send {
+        let Call {
+            command,
+            params,
+            error,
+            ..
+        } = self;
+        let task = match error {
+            Some(error) => Err(error),
+            None => Ok(PyTask::new(Value::String(command.to_string()), params)),
+        };
+        async move {
+            let stream = crate::call_stream(task?).await?;
+            Ok(stream.decoded(command, decode))
         }
     }
 }

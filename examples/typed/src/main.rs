@@ -25,6 +25,9 @@ pub trait Greeter {
     /// Says goodbye, within two seconds.
     #[pime(name = "bye", timeout = "2s")]
     async fn goodbye(&self) -> pime::Result<String>;
+    /// Counts down from `start`: Python yields the numbers one by one, and they arrive
+    /// as a stream while the generator runs.
+    async fn countdown(&self, start: u32) -> pime::Result<pime::PyStream<u32>>;
 }
 
 #[tokio::main]
@@ -62,6 +65,13 @@ async fn main() -> pime::Result<()> {
         error.exception.as_deref().unwrap_or("?"),
         error.message
     );
+
+    // A generator's items, decoded into u32 as they arrive. Dropping the stream early
+    // would close the generator.
+    let mut countdown = greeter.countdown(3).await?;
+    while let Some(number) = countdown.next().await {
+        println!("countdown: {}", number?);
+    }
 
     println!("{}", greeter.goodbye().await?);
     engine.stop().await
