@@ -11,6 +11,13 @@ use serde_value::Value;
 pub const MODULE: &str = "benchmod";
 pub const ATTRIBUTE: &str = "broker";
 
+/// The module's executor factory for the process-pool row, and how many worker
+/// processes it starts.
+pub const PROCESS_POOL: &str = "process_pool";
+pub const PROCESS_POOL_WORKERS: &str = "PROCESS_POOL_WORKERS";
+/// Ends the factory's worker processes (the engine leaves a user executor running).
+pub const SHUTDOWN_PROCESS_POOL: &str = "shutdown_process_pool";
+
 /// The directory that holds `benchmod.py`.
 pub fn module_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python")
@@ -59,6 +66,14 @@ impl Request {
         Request {
             command: "echo",
             params: BTreeMap::from([("rows".to_string(), payload(rows))]),
+        }
+    }
+
+    /// A CPU-bound pure-Python loop of `steps` steps.
+    pub fn cpu(steps: i64) -> Self {
+        Request {
+            command: "cpu",
+            params: BTreeMap::from([("n".to_string(), Value::I64(steps))]),
         }
     }
 

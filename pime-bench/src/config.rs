@@ -22,6 +22,11 @@ pub struct Sizes {
     pub busy_threads: Vec<usize>,
     pub busy_warmup: usize,
     pub busy_calls: usize,
+    /// CPU-bound broker: loop steps per call (7-9 ms of pure Python on the 2-core
+    /// VM), measured calls per contender, and calls in flight.
+    pub cpu_steps: i64,
+    pub cpu_calls: usize,
+    pub cpu_in_flight: usize,
 }
 
 impl Sizes {
@@ -42,6 +47,9 @@ impl Sizes {
             busy_threads: vec![1, 2, 4],
             busy_warmup: 20,
             busy_calls: 300,
+            cpu_steps: 150_000,
+            cpu_calls: 200,
+            cpu_in_flight: 16,
         }
     }
 
@@ -56,6 +64,7 @@ impl Sizes {
             payload_calls: 30,
             busy_warmup: 5,
             busy_calls: 50,
+            cpu_calls: 60,
             ..Sizes::full()
         }
     }

@@ -1,7 +1,7 @@
 //! PIME benchmark: PIME (pooled and exclusive tasks) against the floor (the broker
 //! called in a loop by one thread holding the GIL) and the naive approach
 //! (`spawn_blocking` + `Python::attach` per call), in one run, with a table of ratios
-//! and the targets of issues 2 and 4.
+//! and the targets of issues 2, 4 and 5.
 //!
 //! ```text
 //! cargo run --release -p pime-bench            # full run (one to two minutes)
@@ -35,7 +35,7 @@ const USAGE: &str = "usage: pime-bench [--quick] [--only NAME,..] [--glibc-defau
 
   --quick               a short smoke run (CI): same scenarios, fewer calls
   --only NAME,..        run only these scenarios: latency, throughput, sleep,
-                        payload, busy
+                        payload, busy, cpu
   --glibc-default-trim  do not set MALLOC_TRIM_THRESHOLD_ (by default the bench
                         re-executes itself with it set to 128 MiB when it is unset)";
 
@@ -43,12 +43,13 @@ const USAGE: &str = "usage: pime-bench [--quick] [--only NAME,..] [--glibc-defau
 type Scenario = fn(&Context) -> BenchResult<Section>;
 
 /// Every scenario, by the name `--only` takes, in the order they run.
-const SCENARIOS: [(&str, Scenario); 5] = [
+const SCENARIOS: [(&str, Scenario); 6] = [
     ("latency", scenarios::latency::run),
     ("throughput", scenarios::throughput::run),
     ("sleep", scenarios::sleep::run),
     ("payload", scenarios::payload::run),
     ("busy", scenarios::busy::run),
+    ("cpu", scenarios::cpu::run),
 ];
 
 /// Command-line options.

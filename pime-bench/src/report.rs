@@ -17,17 +17,25 @@ pub enum Source {
     Issue2,
     /// Issue 4, "Latency under CPU load".
     Issue4,
+    /// Issue 5, "Executors" (a process pool for CPU-bound brokers).
+    Issue5,
     /// A stricter comparison the bench adds; reported, not counted.
     Extra,
 }
 
 impl Source {
-    const ALL: [Source; 3] = [Source::Issue2, Source::Issue4, Source::Extra];
+    const ALL: [Source; 4] = [
+        Source::Issue2,
+        Source::Issue4,
+        Source::Issue5,
+        Source::Extra,
+    ];
 
     fn heading(self) -> &'static str {
         match self {
             Source::Issue2 => "Targets of issue 2 (benchmark)",
             Source::Issue4 => "Targets of issue 4 (latency under CPU load)",
+            Source::Issue5 => "Targets of issue 5 (executors)",
             Source::Extra => "Stricter comparisons (not targets)",
         }
     }

@@ -17,6 +17,17 @@ pub async fn start(pool: Option<(u32, u32)>) -> pime::Result<pime::Engine> {
     builder.start().await
 }
 
+/// Starts an engine on `benchmod.broker` that runs tasks on the executor
+/// `benchmod.<factory>()` returns instead of PIME's pool.
+pub async fn start_on_executor(factory: &str) -> pime::Result<pime::Engine> {
+    pime::Engine::builder()
+        .import_path(broker::module_dir())
+        .executor(broker::MODULE, factory)
+        .broker(broker::MODULE, broker::ATTRIBUTE)
+        .start()
+        .await
+}
+
 /// One call through the engine.
 pub async fn call(task: pime::PyTask) -> BenchResult<Option<Value>> {
     Ok(pime::call(task).await?)

@@ -3,6 +3,7 @@
 //! its rows and targets.
 
 pub mod busy;
+pub mod cpu;
 pub mod latency;
 pub mod payload;
 pub mod sleep;
