@@ -1,34 +1,40 @@
 """Internal runtime of the PIME engine (embedded into the Rust crate; not a public API).
 
-The engine loads this module when it starts. It builds the default executor and
-bridges Python `logging` to Rust's `log` facade.
+The engine loads this module when it starts. It names the engine's worker threads
+for `threading`, bridges Python `logging` to Rust's `log` facade, and helps with
+venvs, coroutines and async generators.
 """
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 
-def make_thread_pool(min_workers, max_workers):
-    """A ThreadPoolExecutor of at most `max_workers` threads, `min_workers` already started."""
-    pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="pime-worker")
-    prespawn(pool, min_workers)
-    return pool
+def name_worker_thread(name):
+    """Gives the calling thread (a PIME pool worker, started in Rust) its name in Python.
 
-
-def prespawn(pool, count):
-    """Starts `count` worker threads now instead of on first use.
-
-    ThreadPoolExecutor starts a thread for each submit while no worker is idle, so
-    submitting `count` jobs that all wait for each other forces `count` threads.
+    Python sees a thread it did not start as a daemon "dummy" thread, and threads that
+    a broker starts inherit the daemon flag of the thread that starts them. A worker is
+    marked non-daemon, as a ``ThreadPoolExecutor`` worker would be, so that a broker's
+    ``threading.Thread(...)`` is non-daemon by default, as in ordinary Python code.
     """
-    if count <= 0:
+    thread = threading.current_thread()
+    thread.name = name
+    if hasattr(thread, "_daemonic"):
+        thread._daemonic = False
+
+
+def forget_worker_thread():
+    """Removes the calling pool worker, which is ending, from `threading`'s table.
+
+    A thread started outside Python appears there as a dummy thread that Python 3.11
+    never removes, so `threading.enumerate()` would list ended workers forever.
+    """
+    lock = getattr(threading, "_active_limbo_lock", None)
+    active = getattr(threading, "_active", None)
+    if lock is None or active is None:
         return
-    everyone_started = threading.Barrier(count + 1)
-    futures = [pool.submit(everyone_started.wait) for _ in range(count)]
-    everyone_started.wait()
-    for future in futures:
-        future.result()
+    with lock:
+        active.pop(threading.get_ident(), None)
 
 
 def install_log_bridge(host_handler_class):

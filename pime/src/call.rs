@@ -30,14 +30,14 @@ const STREAM_BUFFER: usize = 64;
 /// Dropping the returned future before it completes cancels the task if it has not
 /// started yet; a running task finishes and its result is dropped.
 ///
-/// When the engine's queue is full, this waits for room (backpressure).
+/// When the queue is full, this waits for room (backpressure).
 pub async fn call(task: PyTask) -> Result<Option<Value>> {
     if task.no_wait {
-        send(Envelope::Task(task, None)).await?;
+        send_task(task, None).await?;
         return Ok(None);
     }
     let (reply, outcome) = oneshot::channel();
-    send(Envelope::Task(task, Some(ReplyTo::Once(reply)))).await?;
+    send_task(task, Some(ReplyTo::Once(reply))).await?;
     outcome.await.unwrap_or_else(|_| {
         Err(Error::engine_state(
             "the PIME engine stopped before the task finished",
@@ -52,7 +52,7 @@ pub async fn call(task: PyTask) -> Result<Option<Value>> {
 pub async fn call_stream(mut task: PyTask) -> Result<PyStream> {
     task.no_wait = false;
     let (items, receiver) = mpsc::channel(STREAM_BUFFER);
-    send(Envelope::Task(task, Some(ReplyTo::Stream(items)))).await?;
+    send_task(task, Some(ReplyTo::Stream(items))).await?;
     Ok(PyStream::new(receiver))
 }
 
@@ -81,15 +81,21 @@ async fn reload_request(target: Option<(String, String)>) -> Result<()> {
     })
 }
 
+/// Puts a task in the built-in pool's queue (pooled tasks) or in the engine's queue
+/// (exclusive tasks, or every task with a user's executor), waiting for room.
+async fn send_task(task: PyTask, reply: Option<ReplyTo>) -> Result<()> {
+    match state::pool() {
+        Some(pool) if !task.exclusive => pool.submit(task, reply).await?,
+        _ => send(Envelope::Task(task, reply)).await?,
+    }
+    Counters::bump(&COUNTERS.submitted);
+    Ok(())
+}
+
 /// Puts `envelope` in the engine's queue, waiting for room.
 async fn send(envelope: Envelope) -> Result<()> {
-    let is_task = matches!(envelope, Envelope::Task(..));
     state::sender()?
         .send(envelope)
         .await
-        .map_err(|_| Error::engine_state("the PIME engine is stopping and accepts no new tasks"))?;
-    if is_task {
-        Counters::bump(&COUNTERS.submitted);
-    }
-    Ok(())
+        .map_err(|_| Error::engine_state("the PIME engine is stopping and accepts no new tasks"))
 }

@@ -1,52 +1,44 @@
-//! The engine loop: takes tasks off the queue and hands them to the executor.
+//! The engine loop: takes tasks off the engine's queue and runs them inline
+//! (exclusive tasks) or hands them to a user's executor. Pooled tasks of the built-in
+//! pool do not come this way: `pime::call` sends them straight to the workers
+//! (`worker_pool`).
 
 use std::cell::RefCell;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use pyo3::prelude::*;
-use serde_value::Value;
 use tokio::sync::mpsc;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::exceptions::{exception_to_error, exec_error};
 use crate::in_flight::{InFlight, Ticket};
-use crate::job::{BrokerCall, Job};
+use crate::job::{BrokerCall, Job, SharedBroker};
 use crate::reply::{ReplySlot, ReplyTo};
+use crate::spin;
 use crate::state::{Envelope, ReloadRequest};
 use crate::stats::{Counters, COUNTERS};
 use crate::task::PyTask;
-use crate::value;
-
-/// How tasks reach the executor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Submission {
-    /// `submit(job)`: the job itself is the callable (the built-in thread pool). The
-    /// cheapest path, and a job whose caller left is skipped when its turn comes.
-    Callable,
-    /// `submit(broker, command, params)` plus a done-callback: for any executor,
-    /// including process pools and Dask, where the job cannot travel.
-    FutureCallback,
-}
 
 /// The engine loop's state for one launch.
 pub(crate) struct Dispatcher<'py> {
     pub(crate) py: Python<'py>,
     pub(crate) in_flight: Arc<InFlight>,
-    /// Swapped by a hot reload; tasks already running keep the one they got.
-    pub(crate) broker: RefCell<Py<PyAny>>,
+    /// Swapped by a hot reload; shared with the pool's workers.
+    pub(crate) broker: Arc<SharedBroker>,
     /// The module and attribute the broker was loaded from, when known.
     pub(crate) origin: RefCell<Option<(String, String)>>,
-    pub(crate) submit: Bound<'py, PyAny>,
-    pub(crate) submission: Submission,
+    /// `submit` of the user's executor (`set_executor`); `None` with the built-in pool.
+    pub(crate) executor_submit: Option<Bound<'py, PyAny>>,
     pub(crate) debug: bool,
 }
 
 impl Dispatcher<'_> {
     /// Serves until a stop request arrives or every sender is gone. Waits with the GIL
-    /// released, and drains everything waiting before releasing it again.
+    /// released (polling for a moment before parking), and drains everything waiting
+    /// before releasing it again.
     pub(crate) fn serve(&self, queue: &mut mpsc::Receiver<Envelope>) {
         loop {
-            let Some(first) = self.py.detach(|| queue.blocking_recv()) else {
+            let Some(first) = self.py.detach(|| next_envelope(queue)) else {
                 return;
             };
             let mut next = Some(first);
@@ -70,36 +62,25 @@ impl Dispatcher<'_> {
         }
         let py = self.py;
         let reply = ReplySlot::new(reply);
-        let call = match self.convert(&task) {
-            Ok(call) => call,
-            Err(error) => {
-                task.dispose();
-                return reply.fail(error);
-            }
-        };
-        let label =
-            (self.debug || COUNTERS.per_command_enabled()).then(|| command_label(&task.command));
-        let mut job = Job {
-            call,
-            reply,
-            label,
-            debug: self.debug,
-            started: OnceLock::new(),
-            ticket: Mutex::new(None),
-        };
-        if task.exclusive {
-            match Bound::new(py, job) {
-                Ok(job) => Job::__call__(&job),
-                Err(e) => log::error!(target: "pime", "cannot allocate a job: {e}"),
-            }
+        let exclusive = task.exclusive;
+        let broker = self.broker.get(py);
+        let Some(mut job) = Job::prepare(py, task, reply, broker, self.debug) else {
             return;
-        }
+        };
+        let submit = match &self.executor_submit {
+            // Exclusive tasks run right here. (With the built-in pool, only a call that
+            // raced with the engine going online, or with `stop`, brings a pooled task
+            // this way: it runs here too.)
+            Some(submit) if !exclusive => submit,
+            _ => return job.run(py),
+        };
         if !self.in_flight.try_enter() {
             // The executor is full: wait for room with the GIL released.
             let in_flight = &*self.in_flight;
             py.detach(|| in_flight.enter_blocking());
         }
-        job.ticket = Mutex::new(Some(Ticket::new(Arc::clone(&self.in_flight), &job.reply)));
+        job.ticket =
+            std::sync::Mutex::new(Some(Ticket::new(Arc::clone(&self.in_flight), &job.reply)));
         let job = match Bound::new(py, job) {
             Ok(job) => job,
             Err(e) => {
@@ -107,52 +88,27 @@ impl Dispatcher<'_> {
                 return;
             }
         };
-        let submitted = match self.submission {
-            Submission::Callable => self.submit.call1((&job,)).map(drop),
-            Submission::FutureCallback => {
-                let BrokerCall {
-                    broker,
-                    command,
-                    params,
-                    ..
-                } = &job.get().call;
-                self.submit
-                    .call1((broker, command, params))
-                    .and_then(|future| {
-                        future.call_method1("add_done_callback", (job.getattr("complete")?,))
-                    })
-                    .map(drop)
-            }
-        };
+        let BrokerCall {
+            broker,
+            command,
+            params,
+            ..
+        } = &job.get().call;
+        let submitted = submit
+            .call1((broker, command, params))
+            .and_then(|future| {
+                future.call_method1("add_done_callback", (job.getattr("complete")?,))
+            })
+            .map(drop);
         if let Err(err) = submitted {
             job.get().reply.fail(exec_error(py, err));
         }
     }
 
-    /// The task's command, params and context as Python objects.
-    fn convert(&self, task: &PyTask) -> Result<BrokerCall> {
-        let py = self.py;
-        let command = value::to_python(py, &task.command, "command")?;
-        let params = match &task.params {
-            Some(params) => value::params_to_python(py, params)?,
-            None => py.None().into_bound(py),
-        };
-        let context = match &task.context {
-            Some(context) => Some(value::params_to_python(py, context)?.unbind()),
-            None => None,
-        };
-        Ok(BrokerCall {
-            broker: self.broker.borrow().clone_ref(py),
-            command: command.unbind(),
-            params: params.unbind(),
-            context,
-        })
-    }
-
     /// Loads the broker again and serves new tasks with it.
     fn reload(&self, request: ReloadRequest) {
         let outcome = self.load_broker(request.target).map(|(broker, origin)| {
-            *self.broker.borrow_mut() = broker;
+            self.broker.set(broker);
             *self.origin.borrow_mut() = Some(origin);
         });
         if let Err(error) = &outcome {
@@ -168,7 +124,7 @@ impl Dispatcher<'_> {
         let py = self.py;
         let (module, attribute) = match target.or_else(|| self.origin.borrow().clone()) {
             Some(origin) => origin,
-            None => broker_origin(self.broker.borrow().bind(py))?,
+            None => broker_origin(self.broker.get(py).bind(py))?,
         };
         let load = || -> PyResult<Py<PyAny>> {
             let fresh = py.import(module.as_str())?;
@@ -202,9 +158,16 @@ fn broker_origin(broker: &Bound<'_, PyAny>) -> Result<(String, String)> {
     }
 }
 
-fn command_label(command: &Value) -> String {
-    match command {
-        Value::String(s) => s.clone(),
-        other => format!("{other:?}"),
+/// The next envelope, or `None` once every sender is gone. Polls for a moment before
+/// parking (see [`crate::spin`]).
+fn next_envelope(queue: &mut mpsc::Receiver<Envelope>) -> Option<Envelope> {
+    let polled = spin::poll_briefly(|| match queue.try_recv() {
+        Ok(envelope) => Some(Some(envelope)),
+        Err(mpsc::error::TryRecvError::Disconnected) => Some(None),
+        Err(mpsc::error::TryRecvError::Empty) => None,
+    });
+    match polled {
+        Some(outcome) => outcome,
+        None => queue.blocking_recv(),
     }
 }

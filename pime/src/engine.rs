@@ -5,17 +5,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use tokio::sync::mpsc;
 
-use crate::dispatcher::{Dispatcher, Submission};
+use crate::dispatcher::Dispatcher;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exceptions::exec_error;
 use crate::in_flight::InFlight;
+use crate::job::SharedBroker;
 use crate::state::{self, Envelope};
+use crate::worker_pool::{PoolConfig, WorkerPool};
 use crate::{logging, python_sources, signals, venv};
 
-/// How many tasks may wait in the queue into the engine before callers wait for room.
+/// How many tasks may wait in each queue (the pool's, the engine thread's) before
+/// callers wait for room.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 
 /// The engine, configured on the thread that will run it (it holds `Python<'py>`).
@@ -119,7 +121,10 @@ impl<'py> PySyncEngine<'py> {
         logging::enable_debug(self.py).map_err(|e| exec_error(self.py, e))
     }
 
-    /// `min` worker threads exist before the first task; at most `max` run at once.
+    /// `min` worker threads exist before the first task (started before `launch` goes
+    /// online); more start when a task comes and no worker is idle, up to `max`, and
+    /// stay until the engine stops. At most `max` run at once. (Not used with
+    /// [`PySyncEngine::set_executor`].)
     pub fn set_thread_pool_size(&self, min: u32, max: u32) -> Result<()> {
         if max == 0 || min > max {
             return Err(Error::new(
@@ -133,8 +138,11 @@ impl<'py> PySyncEngine<'py> {
         Ok(())
     }
 
-    /// How many tasks may wait in the queue into the engine (default
-    /// [`DEFAULT_QUEUE_CAPACITY`]); when it is full, [`crate::call`] waits for room.
+    /// How many tasks may wait in a queue (default 1024): pooled
+    /// tasks in the pool's queue (besides the one each worker runs), exclusive tasks
+    /// in the engine thread's. When it is full, [`crate::call`] waits for room. With
+    /// [`PySyncEngine::set_executor`], every task goes through the engine thread's
+    /// queue, and at most this many plus the pool's `max` wait in the executor.
     pub fn set_queue_capacity(&self, capacity: usize) -> Result<()> {
         if capacity == 0 {
             return Err(Error::new(
@@ -147,8 +155,9 @@ impl<'py> PySyncEngine<'py> {
     }
 
     /// Bounds how long [`crate::stop`] waits for running tasks. When it passes, the
-    /// callers of tasks still running get an error, tasks not started are dropped, and
-    /// `launch` returns; the stuck Python threads are left to finish on their own.
+    /// callers of tasks still running or not started get an error, and `launch`
+    /// returns; the stuck worker threads are left to finish on their own (each ends
+    /// when its broker returns).
     /// Without it (the default), `stop` waits for every task.
     pub fn set_stop_timeout(&self, timeout: Duration) {
         self.config.borrow_mut().stop_timeout = Some(timeout);
@@ -205,48 +214,62 @@ impl<'py> PySyncEngine<'py> {
     ) -> Result<()> {
         let claim = state::claim_launch()?;
         let config = self.config.borrow();
-        let (executor, submission) = match &config.executor {
-            Some(executor) => (executor.bind(py).clone(), Submission::FutureCallback),
-            None => {
-                let pool = python_sources::runtime(py)
-                    .and_then(|runtime| {
-                        runtime
-                            .getattr("make_thread_pool")?
-                            .call1((config.min_workers, config.max_workers))
-                    })
-                    .map_err(|e| exec_error(py, e))?;
-                (pool, Submission::Callable)
-            }
-        };
         let in_flight = Arc::new(InFlight::new(
             config.queue_capacity + config.max_workers as usize,
             config.stop_timeout.is_some(),
         ));
+        let broker = Arc::new(SharedBroker::new(broker.clone().unbind()));
+        let (executor_submit, pool) = match &config.executor {
+            Some(executor) => {
+                let submit = executor
+                    .bind(py)
+                    .getattr("submit")
+                    .map_err(|e| exec_error(py, e))?;
+                (Some(submit), None)
+            }
+            None => {
+                let pool_config = PoolConfig {
+                    min_workers: config.min_workers as usize,
+                    max_workers: config.max_workers as usize,
+                    queue_capacity: config.queue_capacity,
+                    debug: config.debug,
+                };
+                let pool = WorkerPool::start(
+                    py,
+                    &pool_config,
+                    Arc::clone(&broker),
+                    Arc::clone(&in_flight),
+                )?;
+                (None, Some(pool))
+            }
+        };
+        let (pool, pool_sender) = match pool {
+            Some((pool, sender)) => (Some(pool), Some(sender)),
+            None => (None, None),
+        };
         let dispatcher = Dispatcher {
             py,
             in_flight: Arc::clone(&in_flight),
-            broker: RefCell::new(broker.clone().unbind()),
+            broker,
             origin: RefCell::new(config.broker_origin.clone()),
-            submit: executor.getattr("submit").map_err(|e| exec_error(py, e))?,
-            submission,
+            executor_submit,
             debug: config.debug,
         };
         let (sender, mut queue) = mpsc::channel(config.queue_capacity);
-        claim.go_online(sender);
+        claim.go_online(sender, pool_sender);
         on_online();
 
         dispatcher.serve(&mut queue);
 
-        // Refuse new calls, fail those still queued, let the running ones finish.
+        // Refuse new calls, fail those still queued for the engine thread, let the
+        // running ones (and with the built-in pool, the queued ones) finish.
         claim.refuse_calls();
         queue.close();
         while let Ok(envelope) = queue.try_recv() {
             match envelope {
                 Envelope::Task(task, Some(reply)) => {
                     task.dispose();
-                    reply.fail(Error::engine_state(
-                        "the PIME engine stopped before the task started",
-                    ));
+                    reply.fail(not_started());
                 }
                 Envelope::Task(task, None) => task.dispose(),
                 Envelope::Reload(request) => {
@@ -257,31 +280,30 @@ impl<'py> PySyncEngine<'py> {
                 Envelope::Stop => {}
             }
         }
+        if let Some(pool) = &pool {
+            pool.close();
+        }
         let deadline = config.stop_timeout.map(|timeout| Instant::now() + timeout);
-        let drained = py.detach(|| in_flight.wait_drained(deadline));
+        let drained = py.detach(|| {
+            pool.as_ref().is_none_or(|pool| pool.wait_ended(deadline))
+                && in_flight.wait_drained(deadline)
+        });
         if !drained {
+            // Stuck workers are abandoned: they end when their broker returns.
+            if let Some(pool) = &pool {
+                pool.abandon(&not_started());
+            }
             in_flight.fail_outstanding(&Error::engine_state(format!(
                 "the PIME engine stopped after its stop timeout ({:?}) with this task still running",
                 config.stop_timeout.unwrap_or_default()
             )));
-        }
-        if submission == Submission::Callable {
-            // Our own pool: drop what never started, and wait for the threads only if
-            // no task is stuck in one.
-            executor
-                .call_method("shutdown", (), Some(&shutdown_kwargs(py, drained)?))
-                .map_err(|e| exec_error(py, e))?;
         }
         drop(claim);
         Ok(())
     }
 }
 
-fn shutdown_kwargs(py: Python<'_>, wait: bool) -> Result<Bound<'_, PyDict>> {
-    let kwargs = PyDict::new(py);
-    kwargs
-        .set_item("wait", wait)
-        .and_then(|_| kwargs.set_item("cancel_futures", true))
-        .map_err(|e| exec_error(py, e))?;
-    Ok(kwargs)
+/// The error of a task that the engine stopped before it started.
+fn not_started() -> Error {
+    Error::engine_state("the PIME engine stopped before the task started")
 }

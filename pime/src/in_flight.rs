@@ -1,9 +1,11 @@
-//! Counts the tasks handed to the executor and not finished yet, and bounds them.
+//! Counts the tasks that have started (in a pool worker, or handed to a user's
+//! executor) and not finished yet, and bounds those in a user's executor.
 //!
-//! The executor's own queue is unbounded, so without this bound a flood of `no_wait`
-//! tasks would pile up in Python memory. The hot path is one atomic add and one
-//! atomic subtract per task; the mutex and condvar are only touched when the bound
-//! is reached or when `stop` waits for the last task.
+//! A user's executor has an unbounded queue of its own, so without this bound a flood
+//! of `no_wait` tasks would pile up in Python memory. (The built-in pool needs no such
+//! bound: its queue is bounded and each worker runs one task at a time.) The hot path
+//! is one atomic add and one atomic subtract per task; the mutex and condvar are only
+//! touched when the bound is reached or when `stop` waits for the last task.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,9 +22,9 @@ pub(crate) struct InFlight {
     limit: usize,
     lock: Mutex<()>,
     changed: Condvar,
-    /// The reply slots of the tasks in the executor, kept only when a stop timeout is
-    /// set, so that `stop` can answer the callers of tasks that never finish. (Only
-    /// threads holding the GIL touch it, so it is never contended.)
+    /// The reply slots of the tasks in flight, kept only when a stop timeout is set, so
+    /// that `stop` can answer the callers of tasks that never finish. (Only threads
+    /// holding the GIL touch it, so it is never contended.)
     outstanding: Option<Mutex<HashMap<usize, Arc<ReplySlot>>>>,
 }
 
@@ -38,7 +40,7 @@ impl InFlight {
         }
     }
 
-    /// Answers the callers of every task still in the executor with `error`.
+    /// Answers the callers of every task still in flight with `error`.
     pub(crate) fn fail_outstanding(&self, error: &Error) {
         let slots: Vec<_> = match &self.outstanding {
             Some(outstanding) => lock(outstanding).drain().map(|(_, slot)| slot).collect(),
@@ -49,7 +51,7 @@ impl InFlight {
         }
     }
 
-    /// How many tasks are in the executor now.
+    /// How many tasks are in flight now.
     pub(crate) fn count(&self) -> usize {
         self.count.load(Ordering::Acquire)
     }
@@ -61,6 +63,12 @@ impl InFlight {
                 (n < self.limit).then_some(n + 1)
             })
             .is_ok()
+    }
+
+    /// Registers one more task whatever the bound (a pool worker's, which is bounded
+    /// by the number of workers).
+    pub(crate) fn enter(&self) {
+        self.count.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Registers one more task, waiting for room first. Call it with the GIL
@@ -82,7 +90,7 @@ impl InFlight {
         }
     }
 
-    /// Waits until no task is in the executor, or until `deadline` passes; returns
+    /// Waits until no task is in flight, or until `deadline` passes; returns
     /// whether it drained. Call it with the GIL released.
     pub(crate) fn wait_drained(&self, deadline: Option<std::time::Instant>) -> bool {
         let mut guard = lock(&self.lock);
@@ -107,7 +115,7 @@ impl InFlight {
 }
 
 /// One task's place in [`InFlight`]; leaving is tied to drop, so a task that is
-/// cancelled, refused or dropped by the executor without running also leaves.
+/// cancelled, refused or dropped without running also leaves.
 #[derive(Debug)]
 pub(crate) struct Ticket {
     in_flight: Arc<InFlight>,
@@ -117,6 +125,7 @@ pub(crate) struct Ticket {
 
 impl Ticket {
     /// For a task that already [entered](InFlight::try_enter) `in_flight`.
+    /// Only threads holding the GIL make tickets.
     pub(crate) fn new(in_flight: Arc<InFlight>, reply: &Arc<ReplySlot>) -> Self {
         Counters::bump(&COUNTERS.entered_executor);
         let key = in_flight.outstanding.as_ref().map(|outstanding| {

@@ -1,6 +1,6 @@
-//! `Job`: one task as a Python object. The executor runs it on a worker thread (or
-//! the engine runs it inline for exclusive tasks); it calls the broker, converts the
-//! outcome and answers the caller right there, with no hop back to the engine thread.
+//! `Job`: one task as a Python object. A worker thread of the built-in pool runs it
+//! (or the engine runs it inline for exclusive tasks); it calls the broker, converts
+//! the outcome and answers the caller right there, with no hop back to the engine thread.
 //!
 //! A broker may also return a coroutine (run on the engine's event loop, then
 //! answered from the loop's done-callback) or, for `pime::call_stream`, a generator
@@ -10,6 +10,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
+use arc_swap::ArcSwap;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
@@ -20,7 +21,34 @@ use crate::exceptions::{exception_to_error, exec_error, panic_to_error};
 use crate::in_flight::Ticket;
 use crate::reply::{ReplySlot, ReplyTo};
 use crate::stats::{Counters, COUNTERS};
+use crate::task::PyTask;
 use crate::{python_sources, streaming, value};
+
+/// The broker every new task is served by, shared by the engine thread and the pool's
+/// callers. A hot reload swaps it; tasks sent before keep the one they took.
+pub(crate) struct SharedBroker(ArcSwap<Py<PyAny>>);
+
+impl SharedBroker {
+    pub(crate) fn new(broker: Py<PyAny>) -> Self {
+        SharedBroker(ArcSwap::from_pointee(broker))
+    }
+
+    /// The current broker.
+    pub(crate) fn get(&self, py: Python<'_>) -> Py<PyAny> {
+        self.0.load().clone_ref(py)
+    }
+
+    /// The current broker, taken without the GIL (by a caller sending a pooled task,
+    /// so that a reload after the send does not change the broker the task gets).
+    pub(crate) fn current(&self) -> Arc<Py<PyAny>> {
+        self.0.load_full()
+    }
+
+    /// Serves new tasks with `broker` from now on.
+    pub(crate) fn set(&self, broker: Py<PyAny>) {
+        self.0.store(Arc::new(broker));
+    }
+}
 
 /// What to call: `broker(command, params)`, inside `context` when the task has one.
 pub(crate) struct BrokerCall {
@@ -29,6 +57,27 @@ pub(crate) struct BrokerCall {
     pub(crate) params: Py<PyAny>,
     /// The task's context values as a dict, for `pime.context()`.
     pub(crate) context: Option<Py<PyAny>>,
+}
+
+impl BrokerCall {
+    /// The task's command, params and context as Python objects, for `broker`.
+    pub(crate) fn new(py: Python<'_>, task: &PyTask, broker: Py<PyAny>) -> Result<Self> {
+        let command = value::to_python(py, &task.command, "command")?;
+        let params = match &task.params {
+            Some(params) => value::params_to_python(py, params)?,
+            None => py.None().into_bound(py),
+        };
+        let context = match &task.context {
+            Some(context) => Some(value::params_to_python(py, context)?.unbind()),
+            None => None,
+        };
+        Ok(BrokerCall {
+            broker,
+            command: command.unbind(),
+            params: params.unbind(),
+            context,
+        })
+    }
 }
 
 /// A task ready to run and where its outcome goes.
@@ -41,30 +90,13 @@ pub(crate) struct Job {
     pub(crate) debug: bool,
     pub(crate) started: OnceLock<Instant>,
     /// Pooled jobs count as in flight until they finish (or, if they never run, until
-    /// the executor drops them). Released explicitly because a Python reference cycle
+    /// they are dropped). Released explicitly because a Python reference cycle
     /// (an exception kept with its traceback) can keep the job object alive long after.
     pub(crate) ticket: Mutex<Option<Ticket>>,
 }
 
 #[pymethods]
 impl Job {
-    /// Runs the task (the built-in pool calls this; so does the engine for exclusive
-    /// tasks). Never raises: every failure goes to the caller, or for `no_wait` to the log.
-    pub(crate) fn __call__(slf: &Bound<'_, Self>) {
-        let job = slf.get();
-        if job.reply.is_abandoned() {
-            // The caller dropped its future before the task started: cancelled.
-            Counters::bump(&COUNTERS.cancelled);
-            job.release();
-            return;
-        }
-        job.mark_started();
-        match job.invoke(slf.py()) {
-            Ok(result) => Job::handle_result(slf, result),
-            Err(error) => job.finish(Err(error)),
-        }
-    }
-
     /// The done-callback of a `concurrent.futures.Future`: of a user executor's
     /// `submit(broker, command, params)`, or of a coroutine run on the event loop.
     fn complete(slf: &Bound<'_, Self>, future: &Bound<'_, PyAny>) {
@@ -80,6 +112,60 @@ impl Job {
 }
 
 impl Job {
+    /// Converts `task` for `broker` (a pooled job gets its ticket afterwards). On a
+    /// conversion error the caller is answered (and the task's values dropped) here,
+    /// and `None` comes back.
+    pub(crate) fn prepare(
+        py: Python<'_>,
+        task: PyTask,
+        reply: Arc<ReplySlot>,
+        broker: Py<PyAny>,
+        debug: bool,
+    ) -> Option<Job> {
+        let call = match BrokerCall::new(py, &task, broker) {
+            Ok(call) => call,
+            Err(error) => {
+                task.dispose();
+                reply.fail(error);
+                return None;
+            }
+        };
+        let label = (debug || COUNTERS.per_command_enabled()).then(|| command_label(&task.command));
+        Some(Job {
+            call,
+            reply,
+            label,
+            debug,
+            started: OnceLock::new(),
+            ticket: Mutex::new(None),
+        })
+    }
+
+    /// Runs the task on this thread, which holds the GIL (a pool worker, or the engine
+    /// thread for exclusive tasks). Never fails: every failure goes to the caller, or
+    /// for `no_wait` to the log.
+    pub(crate) fn run(self, py: Python<'_>) {
+        match Bound::new(py, self) {
+            Ok(job) => Job::start(&job),
+            Err(e) => log::error!(target: "pime", "cannot allocate a job: {e}"),
+        }
+    }
+
+    fn start(slf: &Bound<'_, Self>) {
+        let job = slf.get();
+        if job.reply.is_abandoned() {
+            // The caller dropped its future before the task started: cancelled.
+            Counters::bump(&COUNTERS.cancelled);
+            job.release();
+            return;
+        }
+        job.mark_started();
+        match job.invoke(slf.py()) {
+            Ok(result) => Job::handle_result(slf, result),
+            Err(error) => job.finish(Err(error)),
+        }
+    }
+
     fn mark_started(&self) {
         if self.label.is_some() {
             let _ = self.started.set(Instant::now());
@@ -225,5 +311,12 @@ fn log_task(label: &str, started: Option<&Instant>, outcome: &Result<Option<Valu
     match outcome {
         Ok(_) => log::debug!(target: "pime", "task {label} ok{elapsed}"),
         Err(e) => log::debug!(target: "pime", "task {label} failed{elapsed}: {e}"),
+    }
+}
+
+fn command_label(command: &Value) -> String {
+    match command {
+        Value::String(s) => s.clone(),
+        other => format!("{other:?}"),
     }
 }

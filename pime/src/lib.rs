@@ -4,9 +4,10 @@
 //! parallel, without blocking the async runtime.
 //!
 //! One dedicated OS thread owns the Python side. Rust tasks build a [`PyTask`]
-//! (a command and params) and `await` [`call`]; the engine hands
-//! `broker(command, params)` to a Python `ThreadPoolExecutor` and the worker thread
-//! that ran it completes the caller's reply directly.
+//! (a command and params) and `await` [`call`]; a pooled task goes straight to a
+//! worker thread of the engine's pool (attached to Python for its whole life), which
+//! runs `broker(command, params)` and completes the caller's reply directly;
+//! exclusive tasks run inline on the engine thread.
 //!
 //! See the README for the full tour, the value mapping and the failure rules.
 
@@ -22,6 +23,7 @@ mod logging;
 mod python_sources;
 mod reply;
 mod signals;
+mod spin;
 mod state;
 mod stats;
 mod stream;
@@ -29,6 +31,7 @@ mod streaming;
 mod task;
 mod value;
 mod venv;
+mod worker_pool;
 
 #[doc(hidden)]
 pub mod typed;

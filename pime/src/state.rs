@@ -1,7 +1,8 @@
 //! The process-wide engine state: whether it is online, and the channel into it.
 //!
 //! One engine runs per process (Python has one interpreter), so this is global. The
-//! hot path only loads the current sender (`arc_swap`, lock-free); every wait for a
+//! hot path only loads the current way in (`arc_swap`, lock-free): the built-in pool's
+//! queue for pooled tasks, the engine's queue for everything else. Every wait for a
 //! state change is a `watch` notification, never a poll.
 
 use std::sync::{Arc, LazyLock};
@@ -12,6 +13,7 @@ use tokio::sync::{mpsc, watch};
 use crate::error::{Error, Result};
 use crate::reply::ReplyTo;
 use crate::task::PyTask;
+use crate::worker_pool::PoolSender;
 
 /// Where the engine is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +25,8 @@ pub(crate) enum EngineState {
 
 /// What travels into the engine thread.
 pub(crate) enum Envelope {
-    /// A task, with where its outcome goes (`None` for `no_wait`).
+    /// A task, with where its outcome goes (`None` for `no_wait`): an exclusive task,
+    /// or any task when the engine runs them on a user's executor.
     Task(PyTask, Option<ReplyTo>),
     /// Re-import the broker's module and serve new tasks with the new broker.
     Reload(ReloadRequest),
@@ -41,11 +44,15 @@ pub(crate) struct ReloadRequest {
 struct Shared {
     /// The way into the running engine; `None` while it is not online.
     sender: ArcSwapOption<mpsc::Sender<Envelope>>,
+    /// The way into the built-in pool for pooled tasks; `None` while the engine is not
+    /// online or when it runs tasks on a user's executor.
+    pool: ArcSwapOption<PoolSender>,
     state: watch::Sender<EngineState>,
 }
 
 static SHARED: LazyLock<Shared> = LazyLock::new(|| Shared {
     sender: ArcSwapOption::empty(),
+    pool: ArcSwapOption::empty(),
     state: watch::Sender::new(EngineState::Offline),
 });
 
@@ -75,20 +82,24 @@ pub(crate) struct LaunchClaim {
 }
 
 impl LaunchClaim {
-    /// Publishes the channel into the engine: calls are accepted from now on.
-    pub(crate) fn go_online(&self, sender: mpsc::Sender<Envelope>) {
+    /// Publishes the channels into the engine and its pool (if it has the built-in
+    /// one): calls are accepted from now on.
+    pub(crate) fn go_online(&self, sender: mpsc::Sender<Envelope>, pool: Option<PoolSender>) {
+        SHARED.pool.store(pool.map(Arc::new));
         SHARED.sender.store(Some(Arc::new(sender)));
         SHARED.state.send_replace(EngineState::Online);
     }
 
     /// Refuses new calls at once (the engine is shutting down).
     pub(crate) fn refuse_calls(&self) {
+        SHARED.pool.store(None);
         SHARED.sender.store(None);
     }
 }
 
 impl Drop for LaunchClaim {
     fn drop(&mut self) {
+        SHARED.pool.store(None);
         SHARED.sender.store(None);
         SHARED.state.send_replace(EngineState::Offline);
     }
@@ -99,6 +110,11 @@ pub(crate) fn sender() -> Result<Arc<mpsc::Sender<Envelope>>> {
     SHARED.sender.load_full().ok_or_else(|| {
         Error::engine_state("the PIME engine is not running (not started, or stopped)")
     })
+}
+
+/// The way into the built-in pool, while the engine is online with one.
+pub(crate) fn pool() -> Option<Arc<PoolSender>> {
+    SHARED.pool.load_full()
 }
 
 /// Whether the engine is online and accepting calls.
@@ -129,9 +145,27 @@ async fn wait_for(wanted: EngineState) {
 /// Errors with [`crate::ErrorKind::PySyncEngineStateError`] if no engine is running.
 pub async fn stop() -> Result<()> {
     let sender = sender()?;
+    refuse_pooled_calls(&sender);
     // A send error means another `stop` already closed the channel: just wait with it.
     let _ = sender.send(Envelope::Stop).await;
     drop(sender);
     wait_offline().await;
     Ok(())
+}
+
+/// Sends pooled tasks of the engine that `sender` leads into to the engine's queue from
+/// now on, behind the stop request that follows, so that they get an error like every
+/// other task sent after `stop`. (Leaves a later launch's pool alone.)
+fn refuse_pooled_calls(sender: &Arc<mpsc::Sender<Envelope>>) {
+    let pool = SHARED.pool.load_full();
+    // The engine is still the same one: `pool` is its pool (or `None`), not a later
+    // launch's, which cannot go online before this one has gone offline.
+    let same_engine = SHARED
+        .sender
+        .load()
+        .as_ref()
+        .is_some_and(|current| Arc::ptr_eq(current, sender));
+    if same_engine {
+        SHARED.pool.compare_and_swap(&pool, None);
+    }
 }

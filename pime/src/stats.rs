@@ -13,7 +13,7 @@ use std::time::Duration;
 /// A snapshot of the engine's counters, cumulative over the life of the process.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stats {
-    /// Tasks accepted into the engine's queue.
+    /// Tasks accepted into a queue (the pool's or the engine thread's).
     pub submitted: u64,
     /// Tasks whose broker returned normally (converted result delivered or dropped).
     pub completed: u64,
@@ -21,9 +21,10 @@ pub struct Stats {
     pub failed: u64,
     /// Tasks that were skipped because their caller had gone before they started.
     pub cancelled: u64,
-    /// Tasks running or waiting inside the executor right now.
+    /// Tasks running right now on a pool worker (or awaiting on the event loop), or
+    /// handed to a user's executor.
     pub in_flight: u64,
-    /// Tasks in the engine's queue, not yet handed to the executor.
+    /// Tasks waiting in a queue, not started yet.
     pub queued: u64,
     /// Timing per command (only with [`crate::EngineBuilder::command_stats`]).
     pub commands: BTreeMap<String, CommandStats>,
@@ -138,7 +139,7 @@ pub fn stats_prometheus() -> String {
         (
             "tasks_submitted_total",
             "counter",
-            "Tasks accepted into the engine queue.",
+            "Tasks accepted into a queue.",
             s.submitted,
         ),
         (
@@ -162,13 +163,13 @@ pub fn stats_prometheus() -> String {
         (
             "tasks_in_flight",
             "gauge",
-            "Tasks inside the executor.",
+            "Tasks running (or handed to a user executor).",
             s.in_flight,
         ),
         (
             "tasks_queued",
             "gauge",
-            "Tasks waiting in the engine queue.",
+            "Tasks waiting in a queue.",
             s.queued,
         ),
     ];

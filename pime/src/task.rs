@@ -57,8 +57,10 @@ impl PyTask {
         self
     }
 
-    /// Run inline on the engine's GIL thread instead of the thread pool: the lowest
-    /// latency, but every other task waits until this one returns. Keep such brokers short.
+    /// Run inline on the engine's GIL thread instead of the thread pool: no queue
+    /// behind busy workers, but exclusive tasks run one at a time, each waiting until
+    /// the one before returns, and while one holds the GIL no Python code runs
+    /// elsewhere. Keep such brokers short.
     pub fn mark_exclusive(&mut self) -> &mut Self {
         self.exclusive = true;
         self

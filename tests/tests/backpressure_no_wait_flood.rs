@@ -1,6 +1,6 @@
 //! Backpressure: 200,000 `no_wait` tasks flooded at a broker that cannot keep up keep
-//! resident memory bounded, because `pime::call` waits for room once the queue into
-//! the engine and the executor are full; and every one of them still runs.
+//! resident memory bounded, because `pime::call` waits for room once the pool's
+//! queue is full and every worker holds a task; and every one of them still runs.
 //!
 //! The broker is as slow as a broker can be at first: every `flood` task waits behind
 //! a gate the test keeps shut until the producer has filled everything there is to
@@ -26,12 +26,12 @@ const PAD_BYTES: usize = 1024;
 /// The bound on how much resident memory may grow above the baseline (taken after
 /// start-up and a warm-up) at any moment of the flood.
 ///
-/// With backpressure, at most `QUEUE_CAPACITY` tasks wait in the queue, at most
-/// `QUEUE_CAPACITY + WORKERS` sit in the executor and one waits in the engine's hand:
-/// 517 tasks. Each held task costs about 3 KiB (the 1 KiB pad as a Rust `String` and
-/// again as a Python `str`, the params dict, the job, its executor work item; measured:
-/// with the queue capacity raised to 60,000, 120,005 held tasks grew memory by
-/// 367 MiB), so about 1.5 MiB; 16 MiB leaves room for allocator arenas and thread
+/// With backpressure, at most `QUEUE_CAPACITY` tasks wait in the pool's queue and
+/// `WORKERS` are held by the workers: 260 tasks. Each held task costs at most about
+/// 3 KiB (the 1 KiB pad as a Rust `String` and, once a worker took it, again as a
+/// Python `str`, with the params dict and the job; measured with the former
+/// `ThreadPoolExecutor` pool: with the queue capacity raised to 60,000, 120,005 held
+/// tasks grew memory by 367 MiB), so under 1 MiB; 16 MiB leaves room for allocator arenas and thread
 /// stacks touched on the way. Without backpressure the 200,000 tasks would hold about
 /// 600 MiB (the pads alone 195 MiB), twelve to forty times this bound.
 const GROWTH_BOUND_MIB: f64 = 16.0;
@@ -66,11 +66,9 @@ async fn no_wait_flood_keeps_memory_bounded() {
         }
     });
 
-    // The gate is shut, so nothing finishes: the executor fills up to its bound
-    // (queue capacity + workers), the engine holds one more waiting for room, the
+    // The gate is shut, so nothing finishes: each worker holds one task, the pool's
     // queue fills, and then the producer must wait.
-    let in_executor = QUEUE_CAPACITY + WORKERS as usize;
-    let held = QUEUE_CAPACITY + in_executor + 1;
+    let held = QUEUE_CAPACITY + WORKERS as usize;
     drop(
         within(30, "filling the queue", sent.wait_for(|&n| n >= held))
             .await
@@ -107,8 +105,8 @@ async fn no_wait_flood_keeps_memory_bounded() {
             ("timeout", Value::F64(120.0)),
         ],
     );
-    // Exclusive: it runs after every flood task was handed to the executor (FIFO), and
-    // waits on a Condition in Python until the last one counted itself.
+    // Exclusive, so it runs on the engine thread (not behind the flood in the pool's
+    // queue), and waits on a Condition in Python until the last one counted itself.
     wait_count.mark_exclusive();
     let counted = within(130, "all flood tasks run", pime::call(wait_count)).await;
     let drained_in = opened.elapsed();

@@ -68,13 +68,16 @@ async fn engine_thread_panic_resolves_everyone() {
     let mut gated = task("wait_gate", &[]);
     gated.mark_exclusive();
     let gated = spawn_sent(gated).await;
-    // Callers queued behind it on the blocked engine thread, and a stop request.
+    // Callers queued behind it on the blocked engine thread (exclusive tasks: pooled
+    // ones go straight to the pool's workers), and a stop request.
     let mut queued = Vec::new();
     for i in 0..5 {
-        queued.push(spawn_sent(task("echo", &[("value", Value::I64(i))])).await);
+        let mut echo = task("echo", &[("value", Value::I64(i))]);
+        echo.mark_exclusive();
+        queued.push(spawn_sent(echo).await);
     }
     let mut fire_and_forget = task("echo", &[("value", s("nobody waits"))]);
-    fire_and_forget.no_wait();
+    fire_and_forget.no_wait().mark_exclusive();
     assert_eq!(pime::call(fire_and_forget).await, Ok(None));
     let stopping = tokio::spawn(pime::stop());
 
