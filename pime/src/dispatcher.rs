@@ -14,10 +14,10 @@ use crate::exceptions::{exception_to_error, exec_error};
 use crate::in_flight::{InFlight, Ticket};
 use crate::job::{BrokerCall, Job, SharedBroker};
 use crate::reply::{ReplySlot, ReplyTo};
-use crate::spin;
 use crate::state::{Envelope, ReloadRequest};
 use crate::stats::{Counters, COUNTERS};
 use crate::task::PyTask;
+use crate::{cancel, spin};
 
 /// The engine loop's state for one launch.
 pub(crate) struct Dispatcher<'py> {
@@ -47,6 +47,7 @@ impl Dispatcher<'_> {
                     Envelope::Stop => return,
                     Envelope::Task(task, reply) => self.dispatch(task, reply),
                     Envelope::Reload(request) => self.reload(request),
+                    Envelope::Cancel(future) => cancel::cancel_now(future.bind(self.py)),
                 }
                 next = queue.try_recv().ok();
             }

@@ -277,7 +277,8 @@ impl<'py> PySyncEngine<'py> {
                         "the PIME engine stopped before reloading",
                     )));
                 }
-                Envelope::Stop => {}
+                // The loop's coroutines end with the engine; nothing to cancel one by one.
+                Envelope::Cancel(_) | Envelope::Stop => {}
             }
         }
         if let Some(pool) = &pool {

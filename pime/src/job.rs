@@ -22,7 +22,7 @@ use crate::in_flight::Ticket;
 use crate::reply::{ReplySlot, ReplyTo};
 use crate::stats::{Counters, COUNTERS};
 use crate::task::PyTask;
-use crate::{python_sources, streaming, value};
+use crate::{cancel, python_sources, streaming, value};
 
 /// The broker every new task is served by, shared by the engine thread and the pool's
 /// callers. A hot reload swaps it; tasks sent before keep the one they took.
@@ -212,7 +212,9 @@ impl Job {
                     runtime.getattr("schedule")?.call1((result, context))
                 })
                 .and_then(|future| {
-                    future.call_method1("add_done_callback", (slf.getattr("complete")?,))
+                    future.call_method1("add_done_callback", (slf.getattr("complete")?,))?;
+                    cancel::cancel_when_abandoned(&job.reply, &future);
+                    Ok(())
                 });
             if let Err(err) = scheduled {
                 job.finish(Err(exec_error(py, err)));

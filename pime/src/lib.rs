@@ -13,6 +13,7 @@
 
 mod builder;
 mod call;
+mod cancel;
 mod dispatcher;
 mod engine;
 mod error;

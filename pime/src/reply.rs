@@ -72,6 +72,11 @@ impl ReplySlot {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
+    /// Runs `f` on the reply still waiting in the slot, if any.
+    pub(crate) fn with_reply<R>(&self, f: impl FnOnce(Option<&mut ReplyTo>) -> R) -> R {
+        f(self.0.lock().unwrap_or_else(|e| e.into_inner()).as_mut())
+    }
+
     /// Whether the caller is gone (so the task need not run).
     pub(crate) fn is_abandoned(&self) -> bool {
         self.0

@@ -30,6 +30,8 @@ pub(crate) enum Envelope {
     Task(PyTask, Option<ReplyTo>),
     /// Re-import the broker's module and serve new tasks with the new broker.
     Reload(ReloadRequest),
+    /// Cancel this `concurrent.futures.Future` of a coroutine whose caller went away.
+    Cancel(pyo3::Py<pyo3::PyAny>),
     /// Finish what was sent before, refuse what comes after, then return from `launch`.
     Stop,
 }

@@ -20,6 +20,7 @@ async def nap(seconds, tag=None):
     except asyncio.CancelledError:
         with _lock:
             _cancelled.append(tag)
+            _lock.notify_all()
         raise
     return tag
 
@@ -61,8 +62,11 @@ def wait_closed(tag, timeout):
 
 
 @broker.command
-def cancelled():
+def wait_cancelled(tag, timeout):
+    """Blocks until the coroutine tagged `tag` saw CancelledError."""
     with _lock:
+        if not _lock.wait_for(lambda: tag in _cancelled, timeout):
+            raise TimeoutError(f"coroutine {tag!r} not cancelled after {timeout} s")
         return list(_cancelled)
 
 

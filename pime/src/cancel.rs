@@ -1,0 +1,68 @@
+//! Cancelling a coroutine when its caller gives up.
+//!
+//! A task whose broker returned a coroutine runs on the engine's asyncio loop. If the
+//! Rust caller drops its future, the coroutine should see `CancelledError` rather
+//! than run on for nothing. Nobody polls for that: a waker is registered on the
+//! caller's reply channel (`oneshot::Sender::poll_closed`); tokio wakes it when the
+//! receiver is dropped, and the wake sends the Python future to the engine thread,
+//! which cancels it with the GIL held. A task that completes first drops the waker
+//! unused, so calls that finish normally pay nothing but the registration.
+
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+
+use pyo3::prelude::*;
+
+use crate::reply::{ReplySlot, ReplyTo};
+use crate::state::{self, Envelope};
+
+/// The wake-up that forwards one Python future to the engine for cancelling.
+struct CancelOnDrop {
+    future: Mutex<Option<Py<PyAny>>>,
+}
+
+impl Wake for CancelOnDrop {
+    fn wake(self: Arc<Self>) {
+        let Some(future) = self.future.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            return;
+        };
+        let Ok(engine) = state::sender() else {
+            return; // The engine is gone; its loop ends the coroutine anyway.
+        };
+        if let Err(tokio::sync::mpsc::error::TrySendError::Full(envelope)) =
+            engine.try_send(Envelope::Cancel(future))
+        {
+            // The queue is full: wait for room on the caller's runtime, if there is one.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    let _ = engine.send(envelope).await;
+                });
+            }
+        }
+    }
+}
+
+/// Arranges for `future` (a `concurrent.futures.Future` of a coroutine on the
+/// engine's loop) to be cancelled when the caller waiting on `reply` goes away.
+pub(crate) fn cancel_when_abandoned(reply: &ReplySlot, future: &Bound<'_, PyAny>) {
+    let waker = Waker::from(Arc::new(CancelOnDrop {
+        future: Mutex::new(Some(future.clone().unbind())),
+    }));
+    let abandoned = reply.with_reply(|reply| match reply {
+        Some(ReplyTo::Once(sender)) => {
+            sender.poll_closed(&mut Context::from_waker(&waker)) == Poll::Ready(())
+        }
+        _ => false,
+    });
+    if abandoned {
+        // Gone already: cancel now (we hold the GIL).
+        cancel_now(future);
+    }
+}
+
+/// Cancels `future`; the coroutine behind it sees `CancelledError` on the loop.
+pub(crate) fn cancel_now(future: &Bound<'_, PyAny>) {
+    if let Err(e) = future.call_method0("cancel") {
+        log::warn!(target: "pime", "cancelling an abandoned coroutine raised: {e}");
+    }
+}
