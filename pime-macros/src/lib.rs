@@ -3,6 +3,8 @@
 //! that calls them with typed async methods. Use it through `pime::python_module`;
 //! the documentation is on [`macro@python_module`].
 
+#![deny(missing_docs)]
+
 mod attr_args;
 mod errors;
 mod expand;

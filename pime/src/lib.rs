@@ -1,15 +1,50 @@
 //! # PIME — Python Integration Made Easy
 //!
 //! Run Python code (plugins, scripts, whole libraries) from tokio-based Rust, in
-//! parallel, without blocking the async runtime.
+//! parallel, without blocking the async runtime, with typed calls the compiler checks.
 //!
-//! One dedicated OS thread owns the Python side. Rust tasks build a [`PyTask`]
-//! (a command and params) and `await` [`call`]; a pooled task goes straight to a
-//! worker thread of the engine's pool (attached to Python for its whole life), which
-//! runs `broker(command, params)` and completes the caller's reply directly;
-//! exclusive tasks run inline on the engine thread.
+//! ## Typed modules first
 //!
-//! See the README for the full tour, the value mapping and the failure rules.
+//! Declare the Python module as a trait; [`python_module`] generates a client whose
+//! methods send `broker(command, params)` and decode the result with serde:
+//!
+//! ```no_run
+//! #[pime::python_module]
+//! pub trait Greeter {
+//!     /// Says hello.
+//!     async fn hello(&self, name: &str) -> pime::Result<String>;
+//!     #[pime(exclusive)]
+//!     async fn add(&self, a: i64, b: i64) -> pime::Result<i64>;
+//! }
+//!
+//! # async fn demo() -> pime::Result<()> {
+//! let engine = pime::Engine::builder()
+//!     .import_path("plugins")
+//!     .broker("greeter", "broker")
+//!     .start()
+//!     .await?;
+//! GreeterClient::verify().await?;
+//! println!("{}", GreeterClient.hello("Rust").await?);
+//! engine.stop().await
+//! # }
+//! ```
+//!
+//! ## Raw tasks second
+//!
+//! For dynamic commands, build a [`PyTask`] (a command and params as
+//! [`Value`]s) and `await` [`call`] (or [`call_stream`] for a generator).
+//!
+//! ## How it runs
+//!
+//! A pooled task goes straight to a worker thread of the engine's pool (attached to
+//! Python for its whole life), which runs `broker(command, params)` and completes the
+//! caller's reply directly; exclusive tasks run inline on the engine thread, which
+//! owns the Python side. Coroutines run on the engine's asyncio loop.
+//!
+//! See the README for the full tour, the value mapping, the failure rules and the
+//! guarantees.
+
+#![deny(missing_docs)]
 
 mod builder;
 mod call;
