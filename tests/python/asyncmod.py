@@ -52,22 +52,24 @@ async def acount(n):
         yield {"i": i}
 
 
+def _wait_for_tag(tags, tag, what, timeout):
+    """Blocks until `tag` is in `tags` (a notification, not a poll); returns them all."""
+    with _lock:
+        if not _lock.wait_for(lambda: tag in tags, timeout):
+            raise TimeoutError(f"{tag!r} not {what} after {timeout} s")
+        return list(tags)
+
+
 @broker.command
 def wait_closed(tag, timeout):
     """Blocks until the generator tagged `tag` was closed; returns all closed tags."""
-    with _lock:
-        if not _lock.wait_for(lambda: tag in _closed, timeout):
-            raise TimeoutError(f"generator {tag!r} not closed after {timeout} s")
-        return list(_closed)
+    return _wait_for_tag(_closed, tag, "closed", timeout)
 
 
 @broker.command
 def wait_cancelled(tag, timeout):
     """Blocks until the coroutine tagged `tag` saw CancelledError."""
-    with _lock:
-        if not _lock.wait_for(lambda: tag in _cancelled, timeout):
-            raise TimeoutError(f"coroutine {tag!r} not cancelled after {timeout} s")
-        return list(_cancelled)
+    return _wait_for_tag(_cancelled, tag, "cancelled", timeout)
 
 
 @broker.command

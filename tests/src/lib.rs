@@ -190,3 +190,22 @@ pub async fn with_python<T: Send + 'static>(
         .expect("the Python closure did not panic")
 }
 pub mod dask_cluster;
+
+/// `depth` lists around `leaf`.
+pub fn nested_lists(depth: usize, leaf: Value) -> Value {
+    (0..depth).fold(leaf, |inner, _| Value::Seq(vec![inner]))
+}
+
+/// `depth` single-key dicts around `leaf`.
+pub fn nested_dicts(depth: usize, leaf: Value) -> Value {
+    (0..depth).fold(leaf, |inner, _| {
+        Value::Map(BTreeMap::from([(s("k"), inner)]))
+    })
+}
+
+/// `testmod`-style `echo(value)`, moving `value` into the task (no recursive clone),
+/// with the outcome as it came.
+pub async fn echo_outcome(value: Value) -> pime::Result<Option<Value>> {
+    let params = BTreeMap::from([("value".to_string(), value)]);
+    within(10, "echo", pime::call(PyTask::new(s("echo"), params))).await
+}

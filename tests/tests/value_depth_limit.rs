@@ -8,26 +8,8 @@
 //! far deeper Rust params are in `value_depth_limit_exact.rs` and
 //! `deep_params_drop.rs`.
 
-use std::collections::BTreeMap;
-
-use pime::{ErrorKind, PyTask, Value, MAX_DEPTH};
-use pime_tests::{s, start, task, within};
-
-fn nested_lists(depth: usize, leaf: Value) -> Value {
-    (0..depth).fold(leaf, |inner, _| Value::Seq(vec![inner]))
-}
-
-fn nested_dicts(depth: usize, leaf: Value) -> Value {
-    (0..depth).fold(leaf, |inner, _| {
-        Value::Map(BTreeMap::from([(s("k"), inner)]))
-    })
-}
-
-/// `echo(value)`, moving `value` into the task (no recursive clone).
-async fn echo(value: Value) -> pime::Result<Option<Value>> {
-    let params = BTreeMap::from([("value".to_string(), value)]);
-    within(10, "echo", pime::call(PyTask::new(s("echo"), params))).await
-}
+use pime::{ErrorKind, Value, MAX_DEPTH};
+use pime_tests::{echo_outcome, nested_dicts, nested_lists, s, start, task, within};
 
 async fn built_by_python(depth: usize) -> pime::Result<Option<Value>> {
     let build = task(
@@ -80,13 +62,13 @@ async fn depth_limit_holds_both_ways() {
         for leaf in [Value::I64(7), s("leaf")] {
             let below = nest(MAX_DEPTH - 1, leaf.clone());
             assert_eq!(
-                echo(below.clone()).await,
+                echo_outcome(below.clone()).await,
                 Ok(Some(below)),
                 "{} nested {kind} around {leaf:?}",
                 MAX_DEPTH - 1
             );
             for depth in [MAX_DEPTH + 1, 1_000] {
-                let past = echo(nest(depth, leaf.clone())).await;
+                let past = echo_outcome(nest(depth, leaf.clone())).await;
                 assert_too_deep(past, ErrorKind::PackError, &format!("{depth} {kind}"));
             }
         }

@@ -3,25 +3,8 @@
 //! int, so Rust -> Python must accept the very same value (an echo of a Python result
 //! must be sendable back), and refuse one more level.
 
-use std::collections::BTreeMap;
-
-use pime::{ErrorKind, PyTask, Value, MAX_DEPTH};
-use pime_tests::{s, start, task, within};
-
-fn nested_lists(depth: usize, leaf: Value) -> Value {
-    (0..depth).fold(leaf, |inner, _| Value::Seq(vec![inner]))
-}
-
-fn nested_dicts(depth: usize, leaf: Value) -> Value {
-    (0..depth).fold(leaf, |inner, _| {
-        Value::Map(BTreeMap::from([(s("k"), inner)]))
-    })
-}
-
-async fn echo(value: Value) -> pime::Result<Option<Value>> {
-    let params = BTreeMap::from([("value".to_string(), value)]);
-    within(10, "echo", pime::call(PyTask::new(s("echo"), params))).await
-}
+use pime::{ErrorKind, Value, MAX_DEPTH};
+use pime_tests::{echo_outcome, nested_dicts, nested_lists, s, start, task, within};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_depth_crosses_both_ways() {
@@ -42,14 +25,16 @@ async fn max_depth_crosses_both_ways() {
     .expect("a list");
     assert_eq!(from_python, nested_lists(MAX_DEPTH, Value::I64(7)));
     assert_eq!(
-        echo(from_python.clone()).await,
+        echo_outcome(from_python.clone()).await,
         Ok(Some(from_python)),
         "a Python result at the limit goes back to Python"
     );
     for nest in [nested_lists as fn(usize, Value) -> Value, nested_dicts] {
         let at_limit = nest(MAX_DEPTH, s("leaf"));
-        assert_eq!(echo(at_limit.clone()).await, Ok(Some(at_limit)));
-        let past = echo(nest(MAX_DEPTH + 1, s("leaf"))).await.unwrap_err();
+        assert_eq!(echo_outcome(at_limit.clone()).await, Ok(Some(at_limit)));
+        let past = echo_outcome(nest(MAX_DEPTH + 1, s("leaf")))
+            .await
+            .unwrap_err();
         assert_eq!(past.kind, ErrorKind::PackError, "{past}");
     }
     within(30, "stop", engine.stop()).await.unwrap();
