@@ -4,6 +4,7 @@ Every contender (PIME, the floor loop, the naive spawn_blocking approach) calls 
 same `broker`, so differences in the figures come from how the call reaches Python.
 """
 
+import asyncio
 import multiprocessing
 import threading
 import time
@@ -38,6 +39,10 @@ def shutdown_process_pool():
         _process_pool = None
 
 
+async def _sleep_async(seconds):
+    await asyncio.sleep(seconds)
+
+
 def broker(command, params):
     if command == "noop":
         return None
@@ -47,6 +52,10 @@ def broker(command, params):
     if command == "sleep":
         time.sleep(params["seconds"])
         return None
+    if command == "async_sleep":
+        # An async command: the broker hands back a coroutine. PIME awaits it on its
+        # event loop; the naive contender runs it with asyncio.run on its own thread.
+        return _sleep_async(params["seconds"])
     if command == "spin":
         # CPU-bound pure Python until released: holds the GIL except at switch points.
         n = 0

@@ -61,6 +61,14 @@ impl Request {
         }
     }
 
+    /// `await asyncio.sleep(seconds)` in a coroutine the broker returns (an async command).
+    pub fn async_sleep(seconds: f64) -> Self {
+        Request {
+            command: "async_sleep",
+            params: BTreeMap::from([("seconds".to_string(), Value::F64(seconds))]),
+        }
+    }
+
     /// The payload round trip: `rows` goes in, the broker returns it unchanged.
     pub fn echo(rows: usize) -> Self {
         Request {

@@ -27,6 +27,12 @@ pub struct Sizes {
     pub cpu_steps: i64,
     pub cpu_calls: usize,
     pub cpu_in_flight: usize,
+    /// Async command: calls (all in flight at once), pool size, seconds each call
+    /// awaits `asyncio.sleep`, and measured rounds.
+    pub async_calls: usize,
+    pub async_pool: u32,
+    pub async_seconds: f64,
+    pub async_rounds: usize,
 }
 
 impl Sizes {
@@ -50,6 +56,10 @@ impl Sizes {
             cpu_steps: 150_000,
             cpu_calls: 200,
             cpu_in_flight: 16,
+            async_calls: 1_000,
+            async_pool: 4,
+            async_seconds: 0.05,
+            async_rounds: 3,
         }
     }
 
@@ -65,6 +75,8 @@ impl Sizes {
             busy_warmup: 5,
             busy_calls: 50,
             cpu_calls: 60,
+            async_calls: 200,
+            async_rounds: 1,
             ..Sizes::full()
         }
     }

@@ -20,15 +20,40 @@ pub fn call_broker(
     command: &str,
     params: &BTreeMap<String, Value>,
 ) -> PyResult<Option<Value>> {
-    let dict = PyDict::new(py);
-    for (key, value) in params {
-        dict.set_item(key, to_python(py, value)?)?;
-    }
-    let result = broker.call1((command, dict))?;
+    let result = broker.call1((command, params_dict(py, params)?))?;
     if result.is_none() {
         return Ok(None);
     }
     from_python(&result).map(Some)
+}
+
+/// [`call_broker`] for a broker that returns a coroutine: runs it to completion with
+/// `asyncio.run` (a new event loop for this one call, on this thread), as a user
+/// without an engine-owned loop would.
+pub fn run_broker_coroutine(
+    py: Python<'_>,
+    broker: &Bound<'_, PyAny>,
+    command: &str,
+    params: &BTreeMap<String, Value>,
+) -> PyResult<Option<Value>> {
+    let coroutine = broker.call1((command, params_dict(py, params)?))?;
+    let result = py.import("asyncio")?.getattr("run")?.call1((coroutine,))?;
+    if result.is_none() {
+        return Ok(None);
+    }
+    from_python(&result).map(Some)
+}
+
+/// `params` as the broker's `dict`.
+fn params_dict<'py>(
+    py: Python<'py>,
+    params: &BTreeMap<String, Value>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (key, value) in params {
+        dict.set_item(key, to_python(py, value)?)?;
+    }
+    Ok(dict)
 }
 
 /// `Value` -> Python object.

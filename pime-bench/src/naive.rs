@@ -27,3 +27,23 @@ pub async fn call(broker: Arc<Py<PyAny>>, request: Request) -> BenchResult<Optio
 pub async fn call_ok(broker: Arc<Py<PyAny>>, request: Request) -> BenchResult<()> {
     call(broker, request).await.map(drop)
 }
+
+/// One call of an async command on the runtime's blocking pool: the broker's
+/// coroutine run with `asyncio.run`, which holds the blocking thread until it ends.
+pub async fn call_coroutine(
+    broker: Arc<Py<PyAny>>,
+    request: Request,
+) -> BenchResult<Option<Value>> {
+    let result = tokio::task::spawn_blocking(move || {
+        Python::attach(|py| {
+            convert::run_broker_coroutine(py, broker.bind(py), request.command, &request.params)
+        })
+    })
+    .await??;
+    Ok(result)
+}
+
+/// [`call_coroutine`], keeping only whether it succeeded.
+pub async fn call_coroutine_ok(broker: Arc<Py<PyAny>>, request: Request) -> BenchResult<()> {
+    call_coroutine(broker, request).await.map(drop)
+}

@@ -19,15 +19,18 @@ pub enum Source {
     Issue4,
     /// Issue 5, "Executors" (a process pool for CPU-bound brokers).
     Issue5,
+    /// Issue 5, async commands (coroutines awaited on PIME's event loop).
+    Issue5Async,
     /// A stricter comparison the bench adds; reported, not counted.
     Extra,
 }
 
 impl Source {
-    const ALL: [Source; 4] = [
+    const ALL: [Source; 5] = [
         Source::Issue2,
         Source::Issue4,
         Source::Issue5,
+        Source::Issue5Async,
         Source::Extra,
     ];
 
@@ -36,6 +39,7 @@ impl Source {
             Source::Issue2 => "Targets of issue 2 (benchmark)",
             Source::Issue4 => "Targets of issue 4 (latency under CPU load)",
             Source::Issue5 => "Targets of issue 5 (executors)",
+            Source::Issue5Async => "Targets of issue 5 (async commands)",
             Source::Extra => "Stricter comparisons (not targets)",
         }
     }

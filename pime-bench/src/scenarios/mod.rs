@@ -2,6 +2,7 @@
 //! applies), the floor and the naive approach, one contender at a time, and returns
 //! its rows and targets.
 
+pub mod async_sleep;
 pub mod busy;
 pub mod cpu;
 pub mod latency;
