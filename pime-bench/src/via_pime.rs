@@ -49,3 +49,23 @@ pub fn task(request: &Request, exclusive: bool) -> pime::PyTask {
     }
     task
 }
+
+/// Starts an engine with a pool of `pool` threads, runs `rounds` rounds of `calls`
+/// concurrent `request`s, stops it, and returns the median wall time of all rounds but
+/// the first (which starts every thread).
+pub async fn median_wall_of_rounds(
+    pool: u32,
+    rounds: usize,
+    calls: usize,
+    request: &crate::broker::Request,
+) -> crate::drive::BenchResult<std::time::Duration> {
+    let engine = start(Some((pool, pool))).await?;
+    let mut walls = Vec::new();
+    for _ in 0..rounds {
+        let request = request.clone();
+        let next = move || call_ok(task(&request, false));
+        walls.push(crate::drive::concurrent(calls, calls, next).await?);
+    }
+    engine.stop().await?;
+    Ok(crate::stats::median(walls[1..].to_vec()))
+}

@@ -11,7 +11,6 @@ use crate::broker::Request;
 use crate::drive::{self, BenchResult};
 use crate::report::{Row, Section, Source, Target};
 use crate::scenarios::Context;
-use crate::stats::median;
 use crate::{naive, via_pime};
 
 /// Issue 5: 1,000 async calls in flight finish within 3x of one call's time (1.8-2.5x
@@ -27,17 +26,9 @@ pub fn run(context: &Context) -> BenchResult<Section> {
     // One round to start every thread, then the measured rounds; the median is reported.
     let rounds = 1 + sizes.async_rounds;
 
-    let pooled = context.runtime.block_on(async {
-        let engine = via_pime::start(Some((pool, pool))).await?;
-        let mut walls = Vec::new();
-        for _ in 0..rounds {
-            let request = request.clone();
-            let next = move || via_pime::call_ok(via_pime::task(&request, false));
-            walls.push(drive::concurrent(calls, calls, next).await?);
-        }
-        engine.stop().await?;
-        BenchResult::Ok(median(walls[1..].to_vec()))
-    })?;
+    let pooled = context.runtime.block_on(via_pime::median_wall_of_rounds(
+        pool, rounds, calls, &request,
+    ))?;
 
     // Same thread budget: naive's blocking pool gets as many threads as PIME's pool.
     // Each of its rounds takes calls ÷ pool × seconds (12.5 s for 1,000 calls on 4

@@ -19,17 +19,9 @@ pub fn run(context: &Context) -> BenchResult<Section> {
     // One round to start every thread, then the measured rounds; the median is reported.
     let rounds = 1 + sizes.sleep_rounds;
 
-    let pooled = context.runtime.block_on(async {
-        let engine = via_pime::start(Some((pool, pool))).await?;
-        let mut walls = Vec::new();
-        for _ in 0..rounds {
-            let request = request.clone();
-            let next = move || via_pime::call_ok(via_pime::task(&request, false));
-            walls.push(drive::concurrent(calls, calls, next).await?);
-        }
-        engine.stop().await?;
-        BenchResult::Ok(median(walls[1..].to_vec()))
-    })?;
+    let pooled = context.runtime.block_on(via_pime::median_wall_of_rounds(
+        pool, rounds, calls, &request,
+    ))?;
 
     // Fair to naive: its blocking pool gets the same number of threads as PIME's pool.
     let naive_runtime = tokio::runtime::Builder::new_multi_thread()
