@@ -268,9 +268,7 @@ impl EngineBuilder {
 
 /// An import or call that failed while loading `what`.
 fn load_error(py: Python<'_>, err: PyErr, what: &str) -> Error {
-    let mut error = crate::exceptions::exec_error(py, err);
-    error.message = format!("cannot load {what}: {}", error.message);
-    error
+    crate::exceptions::exec_error_in(py, err, &format!("cannot load {what}"))
 }
 
 fn thread_died() -> Error {

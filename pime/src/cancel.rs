@@ -15,6 +15,7 @@ use pyo3::prelude::*;
 
 use crate::reply::{ReplySlot, ReplyTo};
 use crate::state::{self, Envelope};
+use crate::waiting::lock;
 
 /// The wake-up that forwards one Python future to the engine for cancelling.
 struct CancelOnDrop {
@@ -23,7 +24,7 @@ struct CancelOnDrop {
 
 impl Wake for CancelOnDrop {
     fn wake(self: Arc<Self>) {
-        let Some(future) = self.future.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+        let Some(future) = lock(&self.future).take() else {
             return;
         };
         let Ok(engine) = state::sender() else {

@@ -10,12 +10,11 @@ use pyo3::prelude::*;
 use tokio::sync::mpsc;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::exceptions::{exception_to_error, exec_error};
+use crate::exceptions::{exec_error, exec_error_in};
 use crate::in_flight::{InFlight, Ticket};
 use crate::job::{BrokerCall, Job, SharedBroker};
-use crate::reply::{ReplySlot, ReplyTo};
+use crate::reply::ReplyTo;
 use crate::state::{Envelope, ReloadRequest};
-use crate::stats::{Counters, COUNTERS};
 use crate::task::PyTask;
 use crate::{cancel, spin};
 
@@ -55,14 +54,10 @@ impl Dispatcher<'_> {
     }
 
     fn dispatch(&self, task: PyTask, reply: Option<ReplyTo>) {
-        Counters::bump(&COUNTERS.dispatched);
-        if reply.as_ref().is_some_and(ReplyTo::is_closed) {
-            // The caller is gone before the task started: cancelled.
-            Counters::bump(&COUNTERS.cancelled);
-            return task.dispose();
-        }
+        let Some((task, reply)) = Job::accept(task, reply) else {
+            return;
+        };
         let py = self.py;
-        let reply = ReplySlot::new(reply);
         let exclusive = task.exclusive;
         let broker = self.broker.get(py);
         let Some(mut job) = Job::prepare(py, task, reply, broker, self.debug) else {
@@ -133,10 +128,7 @@ impl Dispatcher<'_> {
             Ok(reloaded.getattr(attribute.as_str())?.unbind())
         };
         let broker = load().map_err(|err| {
-            let mut error = exception_to_error(py, err);
-            error.kind = ErrorKind::ExecError;
-            error.message = format!("cannot reload {module}.{attribute}: {}", error.message);
-            error
+            exec_error_in(py, err, &format!("cannot reload {module}.{attribute}"))
         })?;
         Ok((broker, (module, attribute)))
     }

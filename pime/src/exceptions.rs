@@ -68,3 +68,10 @@ pub(crate) fn exec_error(py: Python<'_>, err: PyErr) -> Error {
     error.kind = ErrorKind::ExecError;
     error
 }
+
+/// [`exec_error`] with `context` (what PIME was doing) before the message.
+pub(crate) fn exec_error_in(py: Python<'_>, err: PyErr, context: &str) -> Error {
+    let mut error = exec_error(py, err);
+    error.message = format!("{context}: {}", error.message);
+    error
+}

@@ -9,11 +9,12 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 
 use crate::error::Error;
 use crate::reply::ReplySlot;
 use crate::stats::{Counters, COUNTERS};
+use crate::waiting::{lock, wait_until};
 
 /// Shared by the engine loop (which enters) and the jobs (which leave).
 #[derive(Debug)]
@@ -74,10 +75,7 @@ impl InFlight {
     /// Registers one more task, waiting for room first. Call it with the GIL
     /// released: the tasks that make room need the GIL to finish.
     pub(crate) fn enter_blocking(&self) {
-        let mut guard = lock(&self.lock);
-        while !self.try_enter() {
-            guard = self.changed.wait(guard).unwrap_or_else(|e| e.into_inner());
-        }
+        wait_until(&self.changed, lock(&self.lock), None, |_| self.try_enter());
     }
 
     /// One task finished.
@@ -93,24 +91,9 @@ impl InFlight {
     /// Waits until no task is in flight, or until `deadline` passes; returns
     /// whether it drained. Call it with the GIL released.
     pub(crate) fn wait_drained(&self, deadline: Option<std::time::Instant>) -> bool {
-        let mut guard = lock(&self.lock);
-        while self.count() > 0 {
-            match deadline {
-                None => guard = self.changed.wait(guard).unwrap_or_else(|e| e.into_inner()),
-                Some(deadline) => {
-                    let now = std::time::Instant::now();
-                    if now >= deadline {
-                        return false;
-                    }
-                    guard = self
-                        .changed
-                        .wait_timeout(guard, deadline - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
-                }
-            }
-        }
-        true
+        wait_until(&self.changed, lock(&self.lock), deadline, |_| {
+            self.count() == 0
+        })
     }
 }
 
@@ -145,9 +128,4 @@ impl Drop for Ticket {
         self.in_flight.leave();
         Counters::bump(&COUNTERS.finished_in_executor);
     }
-}
-
-/// Locks `mutex`, ignoring poisoning: every critical section here leaves the data sound.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }

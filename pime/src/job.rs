@@ -22,6 +22,7 @@ use crate::in_flight::Ticket;
 use crate::reply::{ReplySlot, ReplyTo};
 use crate::stats::{Counters, COUNTERS};
 use crate::task::PyTask;
+use crate::waiting::lock;
 use crate::{cancel, python_sources, streaming, value};
 
 /// The broker every new task is served by, shared by the engine thread and the pool's
@@ -112,6 +113,19 @@ impl Job {
 }
 
 impl Job {
+    /// Takes a task off a queue and counts it. `None` (the task counted as cancelled
+    /// and dropped unconverted) when its caller has already gone; otherwise the task
+    /// and its reply slot.
+    pub(crate) fn accept(task: PyTask, reply: Option<ReplyTo>) -> Option<(PyTask, Arc<ReplySlot>)> {
+        Counters::bump(&COUNTERS.dispatched);
+        if reply.as_ref().is_some_and(ReplyTo::is_closed) {
+            Counters::bump(&COUNTERS.cancelled);
+            task.dispose();
+            return None;
+        }
+        Some((task, ReplySlot::new(reply)))
+    }
+
     /// Converts `task` for `broker` (a pooled job gets its ticket afterwards). On a
     /// conversion error the caller is answered (and the task's values dropped) here,
     /// and `None` comes back.
@@ -226,7 +240,7 @@ impl Job {
 
     /// The job has ended: it no longer counts as in flight.
     fn release(&self) {
-        drop(self.ticket.lock().unwrap_or_else(|e| e.into_inner()).take());
+        drop(lock(&self.ticket).take());
     }
 
     /// Answers the caller (or logs, for `no_wait`) and records the outcome.

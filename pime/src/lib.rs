@@ -67,6 +67,7 @@ mod streaming;
 mod task;
 mod value;
 mod venv;
+mod waiting;
 mod worker_pool;
 
 #[doc(hidden)]

@@ -7,6 +7,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
 use crate::stats::{Counters, COUNTERS};
+use crate::waiting::lock;
 
 /// Completes one caller's `pime::call`.
 pub(crate) type ReplySender = oneshot::Sender<Result<Option<Value>>>;
@@ -69,29 +70,22 @@ impl ReplySlot {
     /// Takes the reply out; later calls get `None`.
     pub(crate) fn take(&self) -> Option<ReplyTo> {
         // A poisoned lock only means a panic elsewhere; the slot itself is still sound.
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+        lock(&self.0).take()
     }
 
     /// Runs `f` on the reply still waiting in the slot, if any.
     pub(crate) fn with_reply<R>(&self, f: impl FnOnce(Option<&mut ReplyTo>) -> R) -> R {
-        f(self.0.lock().unwrap_or_else(|e| e.into_inner()).as_mut())
+        f(lock(&self.0).as_mut())
     }
 
     /// Whether the caller is gone (so the task need not run).
     pub(crate) fn is_abandoned(&self) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .is_some_and(ReplyTo::is_closed)
+        lock(&self.0).as_ref().is_some_and(ReplyTo::is_closed)
     }
 
     /// Whether the caller waits for a stream.
     pub(crate) fn is_stream(&self) -> bool {
-        matches!(
-            *self.0.lock().unwrap_or_else(|e| e.into_inner()),
-            Some(ReplyTo::Stream(_))
-        )
+        matches!(*lock(&self.0), Some(ReplyTo::Stream(_)))
     }
 
     /// Answers the caller with `error`, unless it was answered already.

@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
+use crate::waiting::lock;
+
 /// A snapshot of the engine's counters, cumulative over the life of the process.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stats {
@@ -93,7 +95,7 @@ impl Counters {
 
     /// Records one finished call of `command`.
     pub(crate) fn record(&self, command: &str, elapsed: Duration, ok: bool) {
-        let mut map = self.per_command.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = lock(&self.per_command);
         let entry = match map.get_mut(command) {
             Some(entry) => entry,
             None => map.entry(command.to_string()).or_default(),
@@ -113,10 +115,7 @@ pub fn stats() -> Stats {
     let dispatched = load(&c.dispatched);
     let entered = load(&c.entered_executor);
     let finished = load(&c.finished_in_executor);
-    let commands = c
-        .per_command
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
+    let commands = lock(&c.per_command)
         .iter()
         .map(|(name, stats)| (name.clone(), stats.clone()))
         .collect();

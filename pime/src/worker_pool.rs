@@ -37,7 +37,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use async_channel::{Receiver, Sender, TryRecvError};
@@ -47,9 +47,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::exceptions::panic_to_error;
 use crate::in_flight::{InFlight, Ticket};
 use crate::job::{Job, SharedBroker};
-use crate::reply::{ReplySlot, ReplyTo};
-use crate::stats::{Counters, COUNTERS};
+use crate::reply::ReplyTo;
 use crate::task::PyTask;
+use crate::waiting::{lock, wait_until};
 use crate::{python_sources, spin};
 
 /// The stack of a worker thread: what a thread started by Python gets on Linux by
@@ -169,31 +169,10 @@ impl WorkerPool {
     /// Waits until every worker has ended, or until `deadline`; returns whether they
     /// did. Call it with the GIL released (the workers need it to finish).
     pub(crate) fn wait_ended(&self, deadline: Option<Instant>) -> bool {
-        let mut live = lock(&self.shared.live);
-        while *live > 0 {
-            match deadline {
-                None => {
-                    live = self
-                        .shared
-                        .ended
-                        .wait(live)
-                        .unwrap_or_else(|e| e.into_inner())
-                }
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        return false;
-                    }
-                    live = self
-                        .shared
-                        .ended
-                        .wait_timeout(live, deadline - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
-                }
-            }
-        }
-        true
+        let shared = &self.shared;
+        wait_until(&shared.ended, lock(&shared.live), deadline, |live| {
+            *live == 0
+        })
     }
 
     /// After a stop timeout: answers the callers of the tasks still queued with
@@ -203,12 +182,7 @@ impl WorkerPool {
     pub(crate) fn abandon(&self, error: &Error) {
         self.shared.abandoned.store(true, Ordering::SeqCst);
         self.close();
-        while let Ok(PoolTask { task, reply, .. }) = self.shared.tasks.try_recv() {
-            task.dispose();
-            if let Some(reply) = reply {
-                reply.fail(error.clone());
-            }
-        }
+        self.shared.fail_queued(error);
     }
 }
 
@@ -298,9 +272,13 @@ impl Shared {
 
     /// Without any worker alive, nobody would ever take the queued tasks: fail them.
     fn fail_queued_if_no_worker(&self, error: &Error) {
-        if *lock(&self.live) > 0 {
-            return;
+        if *lock(&self.live) == 0 {
+            self.fail_queued(error);
         }
+    }
+
+    /// Answers the callers of every task still queued with `error`.
+    fn fail_queued(&self, error: &Error) {
         while let Ok(PoolTask { task, reply, .. }) = self.tasks.try_recv() {
             task.dispose();
             if let Some(reply) = reply {
@@ -369,13 +347,9 @@ fn run(
         broker,
     }: PoolTask,
 ) {
-    Counters::bump(&COUNTERS.dispatched);
-    if reply.as_ref().is_some_and(ReplyTo::is_closed) {
-        // The caller is gone before the task started: cancelled.
-        Counters::bump(&COUNTERS.cancelled);
-        return task.dispose();
-    }
-    let reply = ReplySlot::new(reply);
+    let Some((task, reply)) = Job::accept(task, reply) else {
+        return;
+    };
     shared.in_flight.enter();
     let ticket = Ticket::new(Arc::clone(&shared.in_flight), &reply);
     if shared.abandoned.load(Ordering::SeqCst) {
@@ -389,7 +363,7 @@ fn run(
     let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
         let broker = broker.clone_ref(py);
         if let Some(job) = Job::prepare(py, task, reply, broker, shared.debug) {
-            *job.ticket.lock().unwrap_or_else(|e| e.into_inner()) = Some(ticket);
+            *lock(&job.ticket) = Some(ticket);
             job.run(py);
         }
     }));
@@ -425,9 +399,4 @@ fn spawn_error(e: &std::io::Error) -> Error {
         ErrorKind::ExecError,
         format!("cannot start a pool worker thread: {e}"),
     )
-}
-
-/// Locks `mutex`, ignoring poisoning: every critical section here leaves the data sound.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
