@@ -49,6 +49,7 @@ pub struct EngineBuilder {
     debug: bool,
     stop_timeout: Option<Duration>,
     switch_interval: Option<Duration>,
+    gil_request_interval: Option<Option<Duration>>,
     command_stats: bool,
     executor: Option<ExecutorSource>,
     broker: Option<BrokerSource>,
@@ -75,6 +76,7 @@ impl Engine {
             debug: false,
             stop_timeout: None,
             switch_interval: None,
+            gil_request_interval: None,
             command_stats: false,
             executor: None,
             broker: None,
@@ -141,6 +143,12 @@ impl EngineBuilder {
     /// See [`PySyncEngine::set_switch_interval`].
     pub fn switch_interval(mut self, interval: Duration) -> Self {
         self.switch_interval = Some(interval);
+        self
+    }
+
+    /// See [`PySyncEngine::set_gil_request_interval`].
+    pub fn gil_request_interval(mut self, interval: Option<Duration>) -> Self {
+        self.gil_request_interval = Some(interval);
         self
     }
 
@@ -238,6 +246,9 @@ impl EngineBuilder {
         }
         if let Some(interval) = self.switch_interval {
             engine.set_switch_interval(interval)?;
+        }
+        if let Some(interval) = self.gil_request_interval {
+            engine.set_gil_request_interval(interval);
         }
         match self.executor {
             Some(ExecutorSource::Factory { module, factory }) => {

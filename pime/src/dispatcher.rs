@@ -16,7 +16,7 @@ use crate::job::{BrokerCall, Job, SharedBroker};
 use crate::reply::ReplyTo;
 use crate::state::{Envelope, ReloadRequest};
 use crate::task::PyTask;
-use crate::{cancel, spin};
+use crate::{cancel, gil_handoff, spin};
 
 /// The engine loop's state for one launch.
 pub(crate) struct Dispatcher<'py> {
@@ -33,11 +33,11 @@ pub(crate) struct Dispatcher<'py> {
 
 impl Dispatcher<'_> {
     /// Serves until a stop request arrives or every sender is gone. Waits with the GIL
-    /// released (polling for a moment before parking), and drains everything waiting
-    /// before releasing it again.
+    /// released (polling for a moment before parking), takes it back promptly (see
+    /// [`gil_handoff`]), and drains everything waiting before releasing it again.
     pub(crate) fn serve(&self, queue: &mut mpsc::Receiver<Envelope>) {
         loop {
-            let Some(first) = self.py.detach(|| next_envelope(queue)) else {
+            let Some(first) = gil_handoff::detach_for_task(self.py, || next_envelope(queue)) else {
                 return;
             };
             let mut next = Some(first);

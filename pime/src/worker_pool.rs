@@ -50,7 +50,7 @@ use crate::job::{Job, SharedBroker};
 use crate::reply::ReplyTo;
 use crate::task::PyTask;
 use crate::waiting::{lock, wait_until};
-use crate::{python_sources, spin};
+use crate::{gil_handoff, python_sources, spin};
 
 /// The stack of a worker thread: what a thread started by Python gets on Linux by
 /// default (the pthread default, 8 MiB), rather than Rust's 2 MiB, so a broker that
@@ -297,8 +297,8 @@ impl Drop for Alive<'_> {
     }
 }
 
-/// A worker's life: wait for a task with the GIL released, run it holding the GIL,
-/// until the queue is closed and empty.
+/// A worker's life: wait for a task with the GIL released, take the GIL back promptly
+/// (see [`gil_handoff`]) and run the task, until the queue is closed and empty.
 fn work(
     py: Python<'_>,
     shared: &Shared,
@@ -311,7 +311,7 @@ fn work(
         shared.idle.fetch_add(1, Ordering::AcqRel);
         let _ = ready.send(());
     }
-    while let Some(next) = py.detach(|| next_task(tasks, &shared.spinning)) {
+    while let Some(next) = gil_handoff::detach_for_task(py, || next_task(tasks, &shared.spinning)) {
         run(py, shared, next);
         shared.idle.fetch_add(1, Ordering::AcqRel);
     }
