@@ -15,8 +15,17 @@ pub type BenchResult<T> = Result<T, BenchError>;
 ///
 /// `next` builds the call before the clock starts, so preparing its input (cloning
 /// the params) is not timed, for any contender.
-pub async fn sequential<Fut>(
+pub async fn sequential<Fut>(calls: usize, next: impl FnMut() -> Fut) -> BenchResult<Vec<Duration>>
+where
+    Fut: Future<Output = BenchResult<()>>,
+{
+    spaced(calls, Duration::ZERO, next).await
+}
+
+/// [`sequential`], waiting `pause` (untimed) before each call.
+pub async fn spaced<Fut>(
     calls: usize,
+    pause: Duration,
     mut next: impl FnMut() -> Fut,
 ) -> BenchResult<Vec<Duration>>
 where
@@ -24,6 +33,9 @@ where
 {
     let mut times = Vec::with_capacity(calls);
     for _ in 0..calls {
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
         let call = next();
         let started = Instant::now();
         call.await?;

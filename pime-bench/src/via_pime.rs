@@ -8,13 +8,18 @@ use crate::drive::BenchResult;
 /// Starts an engine on `benchmod.broker` with `pool` = (min, max) workers, or PIME's
 /// default pool when `None`.
 pub async fn start(pool: Option<(u32, u32)>) -> pime::Result<pime::Engine> {
-    let mut builder = pime::Engine::builder()
+    builder(pool).start().await
+}
+
+/// The builder [`start`] uses, to change more settings before starting.
+pub fn builder(pool: Option<(u32, u32)>) -> pime::EngineBuilder {
+    let builder = pime::Engine::builder()
         .import_path(broker::module_dir())
         .broker(broker::MODULE, broker::ATTRIBUTE);
-    if let Some((min, max)) = pool {
-        builder = builder.thread_pool(min, max);
+    match pool {
+        Some((min, max)) => builder.thread_pool(min, max),
+        None => builder,
     }
-    builder.start().await
 }
 
 /// Starts an engine on `benchmod.broker` that runs tasks on the executor
