@@ -10,11 +10,11 @@ use tokio::sync::mpsc;
 use crate::dispatcher::Dispatcher;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exceptions::exec_error;
+use crate::gil_handoff::{self, DEFAULT_GIL_REQUEST_INTERVAL};
 use crate::in_flight::InFlight;
 use crate::job::SharedBroker;
 use crate::state::{self, Envelope};
 use crate::worker_pool::{PoolConfig, WorkerPool};
-use crate::gil_handoff::{self, DEFAULT_GIL_REQUEST_INTERVAL};
 use crate::{logging, python_sources, signals, venv};
 
 /// How many tasks may wait in each queue (the pool's, the engine thread's) before

@@ -70,9 +70,7 @@ struct Waiting {
 
 /// Sets the request interval for this launch (`None`: off). Call it holding the GIL.
 pub(crate) fn configure(py: Python<'_>, request: Option<Duration>) {
-    let available = SWITCH_INTERVAL
-        .get_or_init(|| resolve(py))
-        .is_some();
+    let available = SWITCH_INTERVAL.get_or_init(|| resolve(py)).is_some();
     let micros = match request {
         Some(interval) if available => interval.as_micros().clamp(1, u128::from(u32::MAX)) as u64,
         _ => 0,
@@ -98,7 +96,12 @@ struct Asking(Option<SwitchInterval>);
 impl Asking {
     fn start() -> Asking {
         let request = REQUEST_MICROS.load(Ordering::Relaxed) as c_ulong;
-        let Some(api) = SWITCH_INTERVAL.get().copied().flatten().filter(|_| request != 0) else {
+        let Some(api) = SWITCH_INTERVAL
+            .get()
+            .copied()
+            .flatten()
+            .filter(|_| request != 0)
+        else {
             return Asking(None);
         };
         let mut waiting = lock(&WAITING);
@@ -152,9 +155,7 @@ fn lookup() -> Option<SwitchInterval> {
         }
         Some(SwitchInterval {
             set: std::mem::transmute::<*mut libc::c_void, unsafe extern "C" fn(c_ulong)>(set),
-            get: std::mem::transmute::<*mut libc::c_void, unsafe extern "C" fn() -> c_ulong>(
-                get,
-            ),
+            get: std::mem::transmute::<*mut libc::c_void, unsafe extern "C" fn() -> c_ulong>(get),
         })
     }
 }

@@ -73,7 +73,10 @@ fn run_with(context: &Context, busy: usize, switch_interval: f64) -> BenchResult
     })?;
     let naive = context.runtime.block_on(naive_session(context, busy))?;
 
-    let scenario = format!("5 no-op, {busy} busy thread(s) ({} calls)", sizes.busy_calls);
+    let scenario = format!(
+        "5 no-op, {busy} busy thread(s) ({} calls)",
+        sizes.busy_calls
+    );
     let row = |metric, pime: &PimeSessions, pick: fn(&Session) -> f64| Row {
         scenario: scenario.clone(),
         metric,
@@ -139,7 +142,9 @@ async fn pime_sessions(
         .await?;
     let session = async |exclusive: bool| {
         let control = |request: Request| async move {
-            via_pime::call(via_pime::task(&request, true)).await.map(drop)
+            via_pime::call(via_pime::task(&request, true))
+                .await
+                .map(drop)
         };
         let spin = || via_pime::call(via_pime::task(&Request::spin(), false));
         let noop = Request::noop();
