@@ -3,20 +3,23 @@
 //! not after the full switch interval.
 //!
 //! Why: CPython 3.11 hands the GIL over only when a waiting thread's timed wait of
-//! one switch interval (5 ms by default) runs out, and then wakes the waiter that has
-//! waited longest *in its current wait* — never the one that just asked, which starts
-//! a new wait. With N threads looping in pure Python, a thread that comes for the GIL
-//! tends to be the one that asks each time and loses each time: a plain Python
-//! thread waiting for the GIL (`time.sleep(0)`) measured p99 5.3 / 82 / 137 ms with
-//! N = 1 / 2 / 4 busy threads, against the 5 / 10 / 20 ms issue 4 asks of a no-op call.
+//! one switch interval (5 ms by default) runs out, and the thread it wakes then is
+//! often another waiter than the one that asked (which has just started a new timed
+//! wait). With N threads looping in pure Python, a thread that comes for the GIL
+//! tends to ask round after round and lose. A plain Python thread
+//! taking the GIL back (after `time.sleep(0)`, or after a C call that released it)
+//! measured p99 5.3–5.4 / 82–158 / 94–137 ms with N = 1 / 2 / 4 busy threads on the
+//! 2-core VM, against the 5 / 10 / 20 ms issue 4 asks of a no-op call.
 //!
 //! What: just before a PIME worker (or the engine thread) takes the GIL back to start
 //! a task, it lowers the interpreter's switch interval to the request interval; once
 //! it holds the GIL it puts the interval back. So it asks the holder within that
 //! time, and so do the busy threads while it waits: rounds of the hand-off take tens
 //! of µs instead of 5 ms, and the wait ends within a few rounds. The busy threads
-//! switch more often only while a task is waiting to start. Measured on the same
-//! 2-core VM, same script, request interval 50 µs: p99 0.3 / 5.0 / 7.1 ms.
+//! switch more often only while a task is waiting to start. The same C-call script,
+//! lowering the interval to 50 µs before taking the GIL back: p99 0.3 / 4.8–5.0 /
+//! 6.3–7.1 ms (10, 25, 100 and 200 µs: 4.7–5.7 ms at N = 2, 5.7–10.5 ms at N = 4).
+//! Through PIME, `pime-bench` rows 5 measure it against `gil_request_interval(None)`.
 //!
 //! How: `_PyEval_SetSwitchInterval` — what `sys.setswitchinterval` calls — looked up
 //! at run time. Up to CPython 3.11 it stores one runtime-wide value and needs no
@@ -39,8 +42,9 @@ use pyo3::prelude::*;
 
 use crate::waiting::lock;
 
-/// The default of [`crate::PySyncEngine::set_gil_request_interval`]: 50 µs measured
-/// as well as 10 and 25 µs, and better than 100 and 200 µs (see the module docs).
+/// The default of [`crate::PySyncEngine::set_gil_request_interval`]. 10, 25 and 50 µs
+/// measured alike, 100 and 200 µs worse; the longest of the good ones asks the busy
+/// threads to switch least often.
 pub const DEFAULT_GIL_REQUEST_INTERVAL: Duration = Duration::from_micros(50);
 
 /// The request interval in µs; 0 turns the prompt hand-off off.

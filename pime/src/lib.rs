@@ -39,7 +39,11 @@
 //! A pooled task goes straight to a worker thread of the engine's pool (attached to
 //! Python for its whole life), which runs `broker(command, params)` and completes the
 //! caller's reply directly; exclusive tasks run inline on the engine thread, which
-//! owns the Python side. Coroutines run on the engine's asyncio loop.
+//! owns the Python side. Coroutines run on the engine's asyncio loop. A thread with a
+//! task to start asks for the GIL promptly (after
+//! [`DEFAULT_GIL_REQUEST_INTERVAL`], see
+//! [`PySyncEngine::set_gil_request_interval`]), so short calls stay short while
+//! CPU-bound brokers run.
 //!
 //! See the README for the full tour, the value mapping, the failure rules and the
 //! guarantees.

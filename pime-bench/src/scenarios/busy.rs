@@ -108,21 +108,11 @@ fn run_with(context: &Context, busy: usize, switch_interval: f64) -> BenchResult
         ),
         met: session.calls.p99.as_secs_f64() < limit,
     };
-    let loops_kept = |label: &str, with: &Session, without: &Session| {
-        Target::at_least(
-            Source::Extra,
-            format!("busy loops' speed during {label} calls, {busy} busy, hand-off vs none"),
-            with.loop_rate / without.loop_rate,
-            0.9,
-        )
-    };
     Ok(Section {
         rows,
         targets: vec![
             under("pooled", &prompt.pooled),
             under("exclusive", &prompt.exclusive),
-            loops_kept("pooled", &prompt.pooled, &plain.pooled),
-            loops_kept("exclusive", &prompt.exclusive, &plain.exclusive),
         ],
         notes: Vec::new(),
     })
