@@ -65,6 +65,7 @@ struct Config {
     executor: Option<Py<PyAny>>,
     /// Where the broker was imported from (set by the builder), for `pime::reload`.
     broker_origin: Option<(String, String)>,
+    /// See [`PySyncEngine::set_gil_request_interval`].
     gil_request_interval: Option<Duration>,
 }
 
@@ -207,8 +208,8 @@ impl<'py> PySyncEngine<'py> {
     /// `None`: wait like any Python thread, a whole switch interval per request.
     ///
     /// It keeps short calls short while CPU-bound brokers run: with 4 threads
-    /// looping in pure Python, a no-op call's p99 went from 100+ ms to under 10 ms
-    /// (README, "Latency under CPU load"). While a task waits to start, the switch
+    /// looping in pure Python, a no-op call's p99 went from 83–152 ms to 5.5–5.9 ms
+    /// (README, "How it works"; `pime-bench` rows 5). While a task waits to start, the switch
     /// interval is lowered to this value and `sys.getswitchinterval()` reads it; the
     /// busy threads then switch among themselves more often too. Works on CPython up
     /// to 3.11 on Unix; elsewhere this setting has no effect.
