@@ -12,6 +12,15 @@ use crate::broker::Request;
 use crate::convert;
 use crate::drive::BenchResult;
 
+/// A multi-thread runtime whose blocking pool has at most `threads` threads (to give
+/// the naive contender the same thread budget as PIME's pool).
+pub fn runtime_with_blocking_threads(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(threads)
+        .build()
+}
+
 /// One call of `request` on the runtime's blocking pool.
 pub async fn call(broker: Arc<Py<PyAny>>, request: Request) -> BenchResult<Option<Value>> {
     let result = tokio::task::spawn_blocking(move || {

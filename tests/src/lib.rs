@@ -209,3 +209,9 @@ pub async fn echo_outcome(value: Value) -> pime::Result<Option<Value>> {
     let params = BTreeMap::from([("value".to_string(), value)]);
     within(10, "echo", pime::call(PyTask::new(s("echo"), params))).await
 }
+
+/// Checks the engine still serves (after a fault): the broker's `echo` of `"alive"`
+/// comes back within 10 s.
+pub async fn assert_still_serving() {
+    assert_eq!(echo_outcome(s("alive")).await, Ok(Some(s("alive"))));
+}

@@ -9,7 +9,9 @@
 //! `deep_params_drop.rs`.
 
 use pime::{ErrorKind, Value, MAX_DEPTH};
-use pime_tests::{echo_outcome, nested_dicts, nested_lists, s, start, task, within};
+use pime_tests::{
+    assert_still_serving, echo_outcome, nested_dicts, nested_lists, s, start, task, within,
+};
 
 async fn built_by_python(depth: usize) -> pime::Result<Option<Value>> {
     let build = task(
@@ -73,12 +75,6 @@ async fn depth_limit_holds_both_ways() {
             }
         }
     }
-    let alive = within(
-        10,
-        "echo",
-        pime::call(task("echo", &[("value", s("alive"))])),
-    )
-    .await;
-    assert_eq!(alive, Ok(Some(s("alive"))));
+    assert_still_serving().await;
     within(30, "stop", engine.stop()).await.unwrap();
 }

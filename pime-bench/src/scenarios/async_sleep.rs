@@ -34,10 +34,7 @@ pub fn run(context: &Context) -> BenchResult<Section> {
     // Each of its rounds takes calls ÷ pool × seconds (12.5 s for 1,000 calls on 4
     // threads), so it runs one round, after a warm-up of `pool` calls that starts
     // every thread.
-    let naive_runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .max_blocking_threads(pool as usize)
-        .build()?;
+    let naive_runtime = naive::runtime_with_blocking_threads(pool as usize)?;
     let naive = naive_runtime.block_on(async {
         let (broker, request) = (Arc::clone(&context.broker), request.clone());
         let next = move || naive::call_coroutine_ok(Arc::clone(&broker), request.clone());

@@ -58,10 +58,7 @@ pub fn run(context: &Context) -> BenchResult<Section> {
     let floor = floor::total(&context.broker, &request, calls)?;
 
     // Naive with as many blocking threads as the pools have workers.
-    let naive_runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .max_blocking_threads(workers as usize)
-        .build()?;
+    let naive_runtime = naive::runtime_with_blocking_threads(workers as usize)?;
     let naive = naive_runtime.block_on(async {
         let (broker, request) = (Arc::clone(&context.broker), request.clone());
         let next = move || naive::call_ok(Arc::clone(&broker), request.clone());

@@ -24,10 +24,7 @@ pub fn run(context: &Context) -> BenchResult<Section> {
     ))?;
 
     // Fair to naive: its blocking pool gets the same number of threads as PIME's pool.
-    let naive_runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .max_blocking_threads(pool as usize)
-        .build()?;
+    let naive_runtime = naive::runtime_with_blocking_threads(pool as usize)?;
     let naive = naive_runtime.block_on(async {
         let mut walls = Vec::new();
         for _ in 0..rounds {

@@ -49,10 +49,7 @@ pub fn run(context: &Context) -> BenchResult<Section> {
     // What a careful user does: a blocking pool no bigger than the cores, so the
     // threads do not fight over the GIL (the "careful" naive, ~34k calls/s).
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let tuned_runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .max_blocking_threads(cores)
-        .build()?;
+    let tuned_runtime = naive::runtime_with_blocking_threads(cores)?;
     let tuned = naive_on(&tuned_runtime)?;
     drop(tuned_runtime);
 
