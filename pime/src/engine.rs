@@ -208,7 +208,7 @@ impl<'py> PySyncEngine<'py> {
     /// `None`: wait like any Python thread, a whole switch interval per request.
     ///
     /// It keeps short calls short while CPU-bound brokers run: with 4 threads
-    /// looping in pure Python, a no-op call's p99 went from 83–158 ms to 5.3–7.0 ms
+    /// looping in pure Python, a no-op call's p99 went from 83–158 ms to 5.5–7.0 ms
     /// (README, "How it works"; `pime-bench` rows 5). While a task waits to start, the switch
     /// interval is lowered to this value and `sys.getswitchinterval()` reads it; the
     /// busy threads then switch among themselves more often too. Works on CPython up
