@@ -79,7 +79,7 @@ fn client_struct(module: &Module) -> TokenStream {
             /// `ExecError` naming the missing commands; the engine's error when it is not
             /// running or the broker does not answer the query (it is not a `pime.Broker`).
             pub async fn verify() -> #krate::Result<()> {
-                #krate::typed::verify(#client_name, Self::COMMANDS).await
+                #krate::__private::verify(#client_name, Self::COMMANDS).await
             }
         }
     }
@@ -184,18 +184,18 @@ fn method_impl(module: &Module, method: &Method) -> TokenStream {
         // Spanned on the argument's type: a type that is not `Serialize` is reported there.
         let span = ty.span();
         let krate = krate_at(module, span);
-        let value = quote_spanned!(span=> #krate::typed::to_param::<#ty>(&#ident));
+        let value = quote_spanned!(span=> #krate::__private::to_param::<#ty>(&#ident));
         quote!(.arg(#key, #value))
     });
     if let Some(item) = &method.stream_item {
         let span = item.span();
         let item_krate = krate_at(module, span);
         // Spanned on the item type: one that is not `DeserializeOwned` is reported there.
-        let decode = quote_spanned!(span=> #item_krate::typed::decode::<#item>());
+        let decode = quote_spanned!(span=> #item_krate::__private::decode::<#item>());
         return quote! {
             #(#cfgs)*
             #sig {
-                #krate::typed::Call::new(#command)
+                #krate::__private::Call::new(#command)
                     #(#args)*
                     .stream(#decode)
             }
@@ -208,11 +208,11 @@ fn method_impl(module: &Module, method: &Method) -> TokenStream {
     let span = output.span();
     let output_krate = krate_at(module, span);
     // Spanned on the declared result type: one that is not `DeserializeOwned` is reported there.
-    let decode = quote_spanned!(span=> #output_krate::typed::decode::<#output>());
+    let decode = quote_spanned!(span=> #output_krate::__private::decode::<#output>());
     quote! {
         #(#cfgs)*
         #sig {
-            #krate::typed::Call::new(#command)
+            #krate::__private::Call::new(#command)
                 #(#args)*
                 #no_wait
                 #exclusive

@@ -90,7 +90,7 @@ fn full_example_expands_without_errors() {
         "{code}"
     );
     assert!(
-        code.contains(r#". arg ("type" , :: pime :: typed :: to_param :: < String > (& kind))"#),
+        code.contains(r#". arg ("type" , :: pime :: __private :: to_param :: < String > (& kind))"#),
         "{code}"
     );
     // The trait keeps its methods, desugared to Send futures, without #[pime].
@@ -123,7 +123,7 @@ fn options_change_names_and_paths() {
         code.contains(r#""greeter.hello" , "greeter.bye""#),
         "{code}"
     );
-    assert!(code.contains(":: my_pime :: typed :: Call"), "{code}");
+    assert!(code.contains(":: my_pime :: __private :: Call"), "{code}");
     // No identifier `pime` may appear outside string literals and the user's own
     // return types: the crate path option must be used everywhere.
     let generated: Vec<&syn::Item> = file.items.iter().skip(1).collect();
@@ -619,15 +619,15 @@ fn streaming_methods_send_with_call_stream() {
     assert_errors(&errors, &[]);
     let code = text(&file);
     assert!(
-        code.contains(r#". arg ("step" , :: pime :: typed :: to_param :: < Option < u32 > > (& step)) . stream (:: pime :: typed :: decode :: < Vec < u8 > > ())"#),
+        code.contains(r#". arg ("step" , :: pime :: __private :: to_param :: < Option < u32 > > (& step)) . stream (:: pime :: __private :: decode :: < Vec < u8 > > ())"#),
         "{code}"
     );
     assert!(
-        code.contains(". stream (:: pime :: typed :: decode :: < :: pime :: Value > ())"),
+        code.contains(". stream (:: pime :: __private :: decode :: < :: pime :: Value > ())"),
         "{code}"
     );
     assert!(
-        code.contains(". send (:: pime :: typed :: decode :: < String > ())"),
+        code.contains(". send (:: pime :: __private :: decode :: < String > ())"),
         "{code}"
     );
     let stub = python_stub(&file);
@@ -658,7 +658,7 @@ fn streaming_methods_use_the_crate_path() {
     assert_errors(&errors, &[]);
     let code = text(&file);
     assert!(
-        code.contains(". stream (:: my_pime :: typed :: decode :: < :: my_pime :: Value > ())"),
+        code.contains(". stream (:: my_pime :: __private :: decode :: < :: my_pime :: Value > ())"),
         "{code}"
     );
     // `my_pime::PyStream` is recognised; `other::PyStream` is a plain result.
@@ -672,11 +672,11 @@ fn streaming_methods_use_the_crate_path() {
     assert_errors(&errors, &[]);
     let code = text(&file);
     assert!(
-        code.contains(". stream (:: my_pime :: typed :: decode :: < u8 > ())"),
+        code.contains(". stream (:: my_pime :: __private :: decode :: < u8 > ())"),
         "{code}"
     );
     assert!(
-        code.contains(". send (:: my_pime :: typed :: decode :: < other :: PyStream < u8 > > ())"),
+        code.contains(". send (:: my_pime :: __private :: decode :: < other :: PyStream < u8 > > ())"),
         "{code}"
     );
 }

@@ -42,51 +42,45 @@
 //! owns the Python side. Coroutines run on the engine's asyncio loop. A thread with a
 //! task to start asks for the GIL promptly (after
 //! [`DEFAULT_GIL_REQUEST_INTERVAL`], see
-//! [`PySyncEngine::set_gil_request_interval`]), so short calls stay short while
+//! [`EngineBuilder::gil_request_interval`]), so short calls stay short while
 //! CPU-bound brokers run.
 //!
 //! See the README for the full tour, the value mapping, the failure rules and the
 //! guarantees.
 
 #![deny(missing_docs)]
+#![warn(
+    missing_debug_implementations,
+    rust_2018_idioms,
+    unreachable_pub,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
 
-mod builder;
-mod call;
-mod cancel;
-mod dispatcher;
+// Layers, each using only those below it (see ARCHITECTURE.md):
+// client -> engine -> pool -> jobs -> python -> value, error, task, stats, waiting.
+mod client;
 mod engine;
 mod error;
-mod exceptions;
-mod gil_handoff;
-mod in_flight;
-mod job;
-mod logging;
-mod python_sources;
-mod reply;
-mod signals;
-mod spin;
-mod state;
+mod jobs;
+mod pool;
+mod python;
 mod stats;
-mod stream;
-mod streaming;
 mod task;
 mod value;
-mod venv;
 mod waiting;
-mod worker_pool;
 
 #[doc(hidden)]
-pub mod typed;
+pub mod __private;
 
-pub use builder::{Engine, EngineBuilder};
-pub use call::{call, call_stream, reload, reload_module};
-pub use engine::PySyncEngine;
+pub use client::{call, call_stream, reload, reload_module, PyStream};
+pub use engine::{
+    is_engine_started, stop, wait_offline, wait_online, Engine, EngineBuilder, PySyncEngine,
+};
 pub use error::{Error, ErrorKind, Result};
-pub use gil_handoff::DEFAULT_GIL_REQUEST_INTERVAL;
 pub use pime_macros::python_module;
-pub use state::{is_engine_started, stop, wait_offline, wait_online};
+pub use pool::DEFAULT_GIL_REQUEST_INTERVAL;
 pub use stats::{stats, stats_prometheus, CommandStats, Stats};
-pub use stream::PyStream;
 pub use task::PyTask;
 pub use value::MAX_DEPTH;
 

@@ -1,4 +1,4 @@
-//! Conversion between `serde_value::Value` and Python objects (DESIGN §4), both ways,
+//! Conversion between `serde_value::Value` and Python objects (the README's value table), both ways,
 //! in one pass.
 //!
 //! Written by hand because `pythonize` 0.29 is pinned to PyO3 0.29 and goes through
@@ -189,7 +189,7 @@ fn int<'py, T: IntoPyObjectExt<'py>>(py: Python<'py>, n: T) -> Result<Bound<'py,
 // ---------------------------------------------------------------- Python -> Rust
 
 /// Converts a broker's result: `None` at the top is `Ok(None)`, anything else is
-/// converted per DESIGN §4 or gives an `UnpackError` naming the place and the type.
+/// converted per the README's value table or gives an `UnpackError` naming the place and the type.
 pub(crate) fn result_from_python(object: &Bound<'_, PyAny>) -> Result<Option<Value>, Error> {
     if object.is_none() {
         return Ok(None);
@@ -197,7 +197,7 @@ pub(crate) fn result_from_python(object: &Bound<'_, PyAny>) -> Result<Option<Val
     from_python(object, "result").map(Some)
 }
 
-/// Converts any Python object per DESIGN §4; `root` names it in error messages.
+/// Converts any Python object per the README's value table; `root` names it in error messages.
 pub(crate) fn from_python(object: &Bound<'_, PyAny>, root: &str) -> Result<Value, Error> {
     let mut open_containers = Vec::new();
     unpack(object, &mut open_containers).map_err(|f| f.into_error(ErrorKind::UnpackError, root))

@@ -8,9 +8,9 @@ use serde::de::DeserializeOwned;
 use serde_value::Value;
 use tokio::sync::mpsc;
 
+use super::decode::{self, short_type_name, Decode};
 use crate::error::{Error, Result};
-use crate::reply::StreamEvent;
-use crate::typed::{self, Decode};
+use crate::jobs::StreamEvent;
 
 /// The command named in decode errors of a stream typed with [`PyStream::into_typed`].
 const UNTYPED_COMMAND: &str = "call_stream";
@@ -75,7 +75,7 @@ impl PyStream<Value> {
     /// # }
     /// ```
     pub fn into_typed<T: DeserializeOwned>(self) -> PyStream<T> {
-        self.decoded(UNTYPED_COMMAND, typed::decode())
+        self.decoded(UNTYPED_COMMAND, decode::decode())
     }
 
     /// The same stream decoding its items with `decode`, naming `command` in errors.
@@ -205,7 +205,7 @@ impl<T> Unpin for PyStream<T> {}
 impl<T> fmt::Debug for PyStream<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut debug = f.debug_struct("PyStream");
-        debug.field("item", &typed::short_type_name(std::any::type_name::<T>()));
+        debug.field("item", &short_type_name(std::any::type_name::<T>()));
         match &self.source {
             Source::Engine { command, index, .. } => debug
                 .field("command", command)
@@ -254,7 +254,7 @@ mod tests {
         ] {
             sender.try_send(event).expect("room");
         }
-        let mut stream = PyStream::new(receiver).decoded("m.count", typed::decode::<u16>());
+        let mut stream = PyStream::new(receiver).decoded("m.count", decode::decode::<u16>());
         assert!(
             format!("{stream:?}").contains("item: \"u16\""),
             "{stream:?}"

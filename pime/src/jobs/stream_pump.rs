@@ -7,10 +7,10 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
+use super::reply::{StreamEvent, StreamSender};
 use crate::error::{Error, ErrorKind, Result};
-use crate::exceptions::exception_to_error;
-use crate::python_sources;
-use crate::reply::{StreamEvent, StreamSender};
+use crate::python::exceptions::exception_to_error;
+use crate::python::sources;
 use crate::value;
 
 /// Sends every item of `result` (a generator, async generator or other iterable),
@@ -29,7 +29,7 @@ fn pump_items(py: Python<'_>, result: &Bound<'_, PyAny>, sender: &StreamSender) 
     if result.is_instance_of::<PyString>() || result.is_instance_of::<PyBytes>() {
         return Err(not_a_stream(result));
     }
-    let runtime = python_sources::runtime(py).map_err(|e| exception_to_error(py, e))?;
+    let runtime = sources::runtime(py).map_err(|e| exception_to_error(py, e))?;
     let is_async = result.hasattr("__anext__").unwrap_or(false);
     let iterator = if is_async {
         None
@@ -74,7 +74,7 @@ fn pump_items(py: Python<'_>, result: &Bound<'_, PyAny>, sender: &StreamSender) 
 /// Closes a generator early so its cleanup runs; errors while closing are only logged.
 fn close(py: Python<'_>, generator: &Bound<'_, PyAny>, is_async: bool) {
     let closed = if is_async {
-        python_sources::runtime(py)
+        sources::runtime(py)
             .and_then(|runtime| runtime.getattr("close_async")?.call1((generator,)))
             .map(drop)
     } else if generator.hasattr("close").unwrap_or(false) {

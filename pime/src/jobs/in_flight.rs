@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
+use super::reply::ReplySlot;
 use crate::error::Error;
-use crate::reply::ReplySlot;
 use crate::stats::{Counters, COUNTERS};
 use crate::waiting::{lock, wait_until};
 

@@ -1,33 +1,28 @@
 //! Prompt GIL hand-off for task starts: a PIME thread that has a task to start asks
-//! the thread holding the GIL to hand it over after [`DEFAULT_GIL_REQUEST_INTERVAL`],
-//! not after the full switch interval.
+//! the thread holding the GIL to hand it over after the request interval
+//! ([`DEFAULT_GIL_REQUEST_INTERVAL`]), not after the full switch interval.
 //!
 //! Why: CPython 3.11 hands the GIL over only when a waiting thread's timed wait of
 //! one switch interval (5 ms by default) runs out, and the thread it wakes then is
-//! often another waiter than the one that asked (which has just started a new timed
-//! wait). With N threads looping in pure Python, a thread that comes for the GIL
-//! tends to ask round after round and lose. A plain Python thread
-//! taking the GIL back (after `time.sleep(0)`, or after a C call that released it)
-//! measured p99 5.3–5.4 / 82–158 / 94–137 ms with N = 1 / 2 / 4 busy threads on the
-//! 2-core VM, against the 5 / 10 / 20 ms issue 4 asks of a no-op call.
+//! often another waiter than the one that asked. With N threads looping in pure
+//! Python, a thread that comes for the GIL tends to ask round after round and lose,
+//! so a no-op call waits tens of milliseconds (`pime-bench/README.md`, the busy rows).
 //!
 //! What: just before a PIME worker (or the engine thread) takes the GIL back to start
 //! a task, it lowers the interpreter's switch interval to the request interval; once
 //! it holds the GIL it puts the interval back. So it asks the holder within that
 //! time, and so do the busy threads while it waits: rounds of the hand-off take tens
 //! of µs instead of 5 ms, and the wait ends within a few rounds. The busy threads
-//! switch more often only while a task is waiting to start. The same C-call script,
-//! lowering the interval to 50 µs before taking the GIL back: p99 0.3 / 4.8–5.0 /
-//! 6.3–7.1 ms (10, 25, 100 and 200 µs: 4.7–5.7 ms at N = 2, 5.7–10.5 ms at N = 4).
-//! Through PIME, `pime-bench` rows 5 measure it against `gil_request_interval(None)`.
+//! switch more often only while a task is waiting to start.
 //!
-//! How: `_PyEval_SetSwitchInterval` — what `sys.setswitchinterval` calls — looked up
-//! at run time. Up to CPython 3.11 it stores one runtime-wide value and needs no
-//! thread state, so a thread may call it while it does not hold the GIL (CPython's
-//! own waiters read that value without holding the GIL either). From 3.12 it reads
-//! the calling thread's interpreter, which a detached thread does not have, so on
-//! 3.12 and later (and where the symbol cannot be found) there is no prompt
-//! hand-off: tasks wait like any Python thread.
+//! How: `_PyEval_SetSwitchInterval` / `_PyEval_GetSwitchInterval` — what
+//! `sys.setswitchinterval` calls — looked up at run time with `dlsym`. Up to CPython
+//! 3.11 they read and write one runtime-wide value and need no thread state, so a
+//! thread may call them while it does not hold the GIL (CPython's own waiters read
+//! that value without holding the GIL too). From 3.12 they go through the calling
+//! thread's interpreter (`_PyInterpreterState_GET()`), which a detached thread does
+//! not have, so on 3.12 and later, and wherever the symbols are missing, the prompt
+//! hand-off is off and tasks wait like any Python thread.
 //!
 //! Side effect: while a task waits to start, `sys.getswitchinterval()` reads the
 //! request interval. A `sys.setswitchinterval` call made meanwhile is kept (the old
@@ -42,9 +37,9 @@ use pyo3::prelude::*;
 
 use crate::waiting::lock;
 
-/// The default of [`crate::PySyncEngine::set_gil_request_interval`]. 10, 25 and 50 µs
-/// measured alike, 100 and 200 µs worse; the longest of the good ones asks the busy
-/// threads to switch least often.
+/// The default of [`crate::EngineBuilder::gil_request_interval`]: of the intervals that
+/// measured alike (10, 25, 50 µs; 100 and 200 µs were worse), the longest, which asks
+/// the busy threads to switch least often.
 pub const DEFAULT_GIL_REQUEST_INTERVAL: Duration = Duration::from_micros(50);
 
 /// The request interval in µs; 0 turns the prompt hand-off off.
@@ -110,9 +105,13 @@ impl Asking {
         };
         let mut waiting = lock(&WAITING);
         if waiting.threads == 0 {
-            // SAFETY: resolved only where both take no thread state (see `resolve`).
+            // SAFETY: `api` was resolved by `resolve`, which gives it only on CPython
+            // 3.11 and older, where the getter reads one runtime-wide field and needs
+            // neither the GIL nor a thread state.
             let current = unsafe { (api.get)() };
             if current > request {
+                // SAFETY: as for the getter: on <= 3.11 the setter stores one
+                // runtime-wide field, which CPython's own GIL waiters read unlocked.
                 unsafe { (api.set)(request) };
                 waiting.lowered = Some((current, request));
             }
@@ -129,9 +128,12 @@ impl Drop for Asking {
         waiting.threads -= 1;
         if waiting.threads == 0 {
             if let Some((restore, lowered_to)) = waiting.lowered.take() {
-                // SAFETY: as in `Asking::start`. Someone's `sys.setswitchinterval`
-                // since then wins.
-                if unsafe { (api.get)() } == lowered_to {
+                // SAFETY: as in `Asking::start`: only resolved on CPython <= 3.11,
+                // where the getter needs no thread state.
+                let current = unsafe { (api.get)() };
+                // Someone's `sys.setswitchinterval` since then wins.
+                if current == lowered_to {
+                    // SAFETY: as in `Asking::start`, for the setter.
                     unsafe { (api.set)(restore) };
                 }
             }
@@ -149,19 +151,28 @@ fn resolve(py: Python<'_>) -> Option<SwitchInterval> {
 
 #[cfg(unix)]
 fn lookup() -> Option<SwitchInterval> {
-    // SAFETY: dlsym with the process-wide handle only reads symbol tables; the
-    // pointers found have the signatures CPython declares in `cpython/ceval.h`.
-    unsafe {
-        let set = libc::dlsym(libc::RTLD_DEFAULT, c"_PyEval_SetSwitchInterval".as_ptr());
-        let get = libc::dlsym(libc::RTLD_DEFAULT, c"_PyEval_GetSwitchInterval".as_ptr());
-        if set.is_null() || get.is_null() {
-            return None;
-        }
-        Some(SwitchInterval {
+    // SAFETY: `dlsym` with the process-wide handle and a NUL-terminated name only
+    // reads the loaded objects' symbol tables. A missing symbol is a null pointer,
+    // which turns the hand-off off.
+    let (set, get) = unsafe {
+        (
+            libc::dlsym(libc::RTLD_DEFAULT, c"_PyEval_SetSwitchInterval".as_ptr()),
+            libc::dlsym(libc::RTLD_DEFAULT, c"_PyEval_GetSwitchInterval".as_ptr()),
+        )
+    };
+    if set.is_null() || get.is_null() {
+        return None;
+    }
+    // SAFETY: both symbols are CPython's, with the signatures `cpython/ceval.h`
+    // declares (`void (unsigned long)` and `unsigned long (void)`), unchanged from
+    // 3.2 to 3.13; a non-null symbol pointer is a valid function pointer.
+    let api = unsafe {
+        SwitchInterval {
             set: std::mem::transmute::<*mut libc::c_void, unsafe extern "C" fn(c_ulong)>(set),
             get: std::mem::transmute::<*mut libc::c_void, unsafe extern "C" fn() -> c_ulong>(get),
-        })
-    }
+        }
+    };
+    Some(api)
 }
 
 #[cfg(not(unix))]

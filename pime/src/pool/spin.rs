@@ -2,14 +2,10 @@
 //! the next one for a few microseconds (yielding the CPU between polls, with the GIL
 //! released) before it blocks.
 //!
-//! On the 2-core VM the benchmark runs on, waking a parked thread costs tens of µs
-//! (the idle vCPU has to be woken), which is most of a no-op call. Back-to-back
-//! calls find the thread still polling and skip that wake-up. Measured with
-//! `pime-bench --only latency`, runs alternating, load average about 2.5: mean no-op
-//! latency of exclusive tasks 42–50 µs without spinning, 5–10 µs with; of pooled
-//! tasks 19–25 µs without, 12–13 µs with (p99 54–62 µs without, 23–31 µs with). 15 µs
-//! of polling gained less; 50 µs no more than 30. Polling with `spin_loop` instead of
-//! yielding measured the same, but could keep a thread that shares the core waiting.
+//! Waking a parked thread costs tens of µs on a small VM (the idle vCPU has to be
+//! woken), which is most of a no-op call; back-to-back calls find the thread still
+//! polling and skip that wake-up (`pime-bench/README.md` has the figures). Yielding
+//! rather than `spin_loop` keeps a thread that shares the core from waiting.
 //!
 //! The cost: after its last task, the engine thread and at most one pool worker each
 //! keep one core busy for up to [`SPIN_BEFORE_PARKING`] (yielding it to any other

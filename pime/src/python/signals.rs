@@ -16,11 +16,14 @@ pub(crate) fn import_signal_keeping_sigint(py: Python<'_>) -> PyResult<()> {
     }
     #[cfg(unix)]
     {
-        // SAFETY: sigaction reads and writes only the two structs passed in; the saved
-        // disposition is put back unchanged.
+        // SAFETY: `sigaction` is plain old data; all-zero is a valid (empty) value.
         let mut before: libc::sigaction = unsafe { std::mem::zeroed() };
+        // SAFETY: with a null new action, sigaction only writes the current SIGINT
+        // disposition into `before`, a live struct of the right type.
         unsafe { libc::sigaction(libc::SIGINT, std::ptr::null(), &mut before) };
         py.import("signal")?;
+        // SAFETY: `before` holds the disposition read above, unchanged; putting it back
+        // undoes only what importing `signal` did. A null old-action pointer is allowed.
         unsafe { libc::sigaction(libc::SIGINT, &before, std::ptr::null_mut()) };
     }
     #[cfg(not(unix))]

@@ -4,7 +4,7 @@
 
 use pyo3::prelude::*;
 
-use crate::python_sources;
+use super::sources;
 
 /// The Rust `log` target prefix of records coming from Python.
 const TARGET: &str = "python";
@@ -15,7 +15,7 @@ pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
     if !logging.hasattr("HostHandler")? {
         pyo3_pylogger::setup_logging(py, TARGET)?;
     }
-    python_sources::runtime(py)?
+    sources::runtime(py)?
         .getattr("install_log_bridge")?
         .call1((logging.getattr("HostHandler")?,))?;
     Ok(())

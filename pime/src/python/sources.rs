@@ -10,12 +10,12 @@ const MODULES: [(&str, &str, &str); 2] = [
     (
         "_pime_runtime",
         "_pime_runtime.py",
-        include_str!("../python/_pime_runtime.py"),
+        include_str!("../../python/_pime_runtime.py"),
     ),
     (
         "pime",
         "pime/__init__.py",
-        include_str!("../python/pime/__init__.py"),
+        include_str!("../../python/pime/__init__.py"),
     ),
 ];
 

@@ -4,11 +4,11 @@
 use serde_value::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use super::stream::PyStream;
+use crate::engine::state;
 use crate::error::{Error, Result};
-use crate::reply::ReplyTo;
-use crate::state::{self, Envelope, ReloadRequest};
+use crate::jobs::{Envelope, ReloadRequest, ReplyTo};
 use crate::stats::{Counters, COUNTERS};
-use crate::stream::PyStream;
 use crate::task::PyTask;
 
 /// How many streamed items may wait for the caller before the generator pauses.

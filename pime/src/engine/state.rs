@@ -11,9 +11,8 @@ use arc_swap::ArcSwapOption;
 use tokio::sync::{mpsc, watch};
 
 use crate::error::{Error, Result};
-use crate::reply::ReplyTo;
-use crate::task::PyTask;
-use crate::worker_pool::PoolSender;
+use crate::jobs::Envelope;
+use crate::pool::PoolSender;
 
 /// Where the engine is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,26 +20,6 @@ pub(crate) enum EngineState {
     Offline,
     Starting,
     Online,
-}
-
-/// What travels into the engine thread.
-pub(crate) enum Envelope {
-    /// A task, with where its outcome goes (`None` for `no_wait`): an exclusive task,
-    /// or any task when the engine runs them on a user's executor.
-    Task(PyTask, Option<ReplyTo>),
-    /// Re-import the broker's module and serve new tasks with the new broker.
-    Reload(ReloadRequest),
-    /// Cancel this `concurrent.futures.Future` of a coroutine whose caller went away.
-    Cancel(pyo3::Py<pyo3::PyAny>),
-    /// Finish what was sent before, refuse what comes after, then return from `launch`.
-    Stop,
-}
-
-/// A hot-reload request: which broker to load (`None`: the current one's module and
-/// attribute again), and where to say how it went.
-pub(crate) struct ReloadRequest {
-    pub(crate) target: Option<(String, String)>,
-    pub(crate) done: tokio::sync::oneshot::Sender<Result<()>>,
 }
 
 struct Shared {

@@ -12,14 +12,17 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
 use pyo3::prelude::*;
+use tokio::sync::mpsc;
 
-use crate::reply::{ReplySlot, ReplyTo};
-use crate::state::{self, Envelope};
+use super::envelope::Envelope;
+use super::reply::{ReplySlot, ReplyTo};
 use crate::waiting::lock;
 
-/// The wake-up that forwards one Python future to the engine for cancelling.
+/// The wake-up that forwards one Python future to its engine for cancelling.
 struct CancelOnDrop {
     future: Mutex<Option<Py<PyAny>>>,
+    /// The engine thread of the launch that runs the coroutine.
+    engine: mpsc::WeakSender<Envelope>,
 }
 
 impl Wake for CancelOnDrop {
@@ -27,7 +30,7 @@ impl Wake for CancelOnDrop {
         let Some(future) = lock(&self.future).take() else {
             return;
         };
-        let Ok(engine) = state::sender() else {
+        let Some(engine) = self.engine.upgrade() else {
             return; // The engine is gone; its loop ends the coroutine anyway.
         };
         if let Err(tokio::sync::mpsc::error::TrySendError::Full(envelope)) =
@@ -45,9 +48,14 @@ impl Wake for CancelOnDrop {
 
 /// Arranges for `future` (a `concurrent.futures.Future` of a coroutine on the
 /// engine's loop) to be cancelled when the caller waiting on `reply` goes away.
-pub(crate) fn cancel_when_abandoned(reply: &ReplySlot, future: &Bound<'_, PyAny>) {
+pub(crate) fn cancel_when_abandoned(
+    reply: &ReplySlot,
+    future: &Bound<'_, PyAny>,
+    engine: &mpsc::WeakSender<Envelope>,
+) {
     let waker = Waker::from(Arc::new(CancelOnDrop {
         future: Mutex::new(Some(future.clone().unbind())),
+        engine: engine.clone(),
     }));
     let abandoned = reply.with_reply(|reply| match reply {
         Some(ReplyTo::Once(sender)) => {

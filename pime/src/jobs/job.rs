@@ -10,45 +10,33 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use arc_swap::ArcSwap;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 use serde_value::Value;
+use tokio::sync::mpsc;
 
+use super::envelope::Envelope;
+use super::in_flight::Ticket;
+use super::reply::{ReplySlot, ReplyTo, StreamEvent};
+use super::{cancel, stream_pump};
 use crate::error::{Error, ErrorKind, Result};
-use crate::exceptions::{exception_to_error, exec_error, panic_to_error};
-use crate::in_flight::Ticket;
-use crate::reply::{ReplySlot, ReplyTo};
+use crate::python::exceptions::{exception_to_error, exec_error, panic_to_error};
+use crate::python::sources;
 use crate::stats::{Counters, COUNTERS};
 use crate::task::PyTask;
+use crate::value;
 use crate::waiting::lock;
-use crate::{cancel, python_sources, streaming, value};
 
-/// The broker every new task is served by, shared by the engine thread and the pool's
-/// callers. A hot reload swaps it; tasks sent before keep the one they took.
-pub(crate) struct SharedBroker(ArcSwap<Py<PyAny>>);
-
-impl SharedBroker {
-    pub(crate) fn new(broker: Py<PyAny>) -> Self {
-        SharedBroker(ArcSwap::from_pointee(broker))
-    }
-
-    /// The current broker.
-    pub(crate) fn get(&self, py: Python<'_>) -> Py<PyAny> {
-        self.0.load().clone_ref(py)
-    }
-
-    /// The current broker, taken without the GIL (by a caller sending a pooled task,
-    /// so that a reload after the send does not change the broker the task gets).
-    pub(crate) fn current(&self) -> Arc<Py<PyAny>> {
-        self.0.load_full()
-    }
-
-    /// Serves new tasks with `broker` from now on.
-    pub(crate) fn set(&self, broker: Py<PyAny>) {
-        self.0.store(Arc::new(broker));
-    }
+/// What every job of one launch shares.
+#[derive(Debug)]
+pub(crate) struct JobSettings {
+    /// Log every task at `debug` level.
+    pub(crate) debug: bool,
+    /// The way into this launch's engine thread, for cancelling coroutines. Weak, so
+    /// that jobs do not keep the engine's queue open, and a job of an earlier launch
+    /// never reaches a later one.
+    pub(crate) engine: mpsc::WeakSender<Envelope>,
 }
 
 /// What to call: `broker(command, params)`, inside `context` when the task has one.
@@ -88,7 +76,7 @@ pub(crate) struct Job {
     pub(crate) reply: Arc<ReplySlot>,
     /// The command's text, kept when debug logging or per-command stats want it.
     pub(crate) label: Option<String>,
-    pub(crate) debug: bool,
+    pub(crate) settings: Arc<JobSettings>,
     pub(crate) started: OnceLock<Instant>,
     /// Pooled jobs count as in flight until they finish (or, if they never run, until
     /// they are dropped). Released explicitly because a Python reference cycle
@@ -134,7 +122,7 @@ impl Job {
         task: PyTask,
         reply: Arc<ReplySlot>,
         broker: Py<PyAny>,
-        debug: bool,
+        settings: &Arc<JobSettings>,
     ) -> Option<Job> {
         let call = match BrokerCall::new(py, &task, broker) {
             Ok(call) => call,
@@ -144,12 +132,13 @@ impl Job {
                 return None;
             }
         };
-        let label = (debug || COUNTERS.per_command_enabled()).then(|| command_label(&task.command));
+        let label = (settings.debug || COUNTERS.per_command_enabled())
+            .then(|| command_label(&task.command));
         Some(Job {
             call,
             reply,
             label,
-            debug,
+            settings: Arc::clone(settings),
             started: OnceLock::new(),
             ticket: Mutex::new(None),
         })
@@ -214,20 +203,20 @@ impl Job {
             let Some(ReplyTo::Stream(sender)) = job.reply.take() else {
                 return;
             };
-            let outcome = streaming::pump(py, &result, sender);
+            let outcome = stream_pump::pump(py, &result, sender);
             job.record(outcome.is_ok());
             job.release();
             return;
         }
         if is_coroutine(py, &result) {
-            let scheduled = python_sources::runtime(py)
+            let scheduled = sources::runtime(py)
                 .and_then(|runtime| {
                     let context = job.call.context.as_ref().map(|c| c.bind(py).clone());
                     runtime.getattr("schedule")?.call1((result, context))
                 })
                 .and_then(|future| {
                     future.call_method1("add_done_callback", (slf.getattr("complete")?,))?;
-                    cancel::cancel_when_abandoned(&job.reply, &future);
+                    cancel::cancel_when_abandoned(&job.reply, &future, &job.settings.engine);
                     Ok(())
                 });
             if let Err(err) = scheduled {
@@ -247,7 +236,7 @@ impl Job {
     pub(crate) fn finish(&self, outcome: Result<Option<Value>>) {
         self.release();
         self.record(outcome.is_ok());
-        if let (true, Some(label)) = (self.debug, &self.label) {
+        if let (true, Some(label)) = (self.settings.debug, &self.label) {
             log_task(label, self.started.get(), &outcome);
         }
         match self.reply.take() {
@@ -258,8 +247,8 @@ impl Job {
             Some(ReplyTo::Stream(sender)) => {
                 // A stream task that ended before streaming (the broker raised).
                 let event = match outcome {
-                    Err(error) => crate::reply::StreamEvent::Error(error),
-                    Ok(_) => crate::reply::StreamEvent::End,
+                    Err(error) => StreamEvent::Error(error),
+                    Ok(_) => StreamEvent::End,
                 };
                 let _ = sender.try_send(event);
             }
@@ -307,7 +296,7 @@ fn future_result<'py>(py: Python<'py>, future: &Bound<'py, PyAny>) -> Result<Bou
 fn run_with_context(py: Python<'_>) -> PyResult<&Py<PyAny>> {
     static RUN_WITH_CONTEXT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     RUN_WITH_CONTEXT.get_or_try_init(py, || {
-        python_sources::register(py)?;
+        sources::register(py)?;
         Ok(py.import("pime")?.getattr("_run_with_context")?.unbind())
     })
 }

@@ -1,31 +1,12 @@
 //! The built-in thread pool: long-lived Rust threads (`pime-worker-N`), each attached
 //! to Python for its whole life, that take pooled tasks straight from `pime::call`.
 //!
-//! DESIGN §1 draws the pool as a Python `ThreadPoolExecutor` fed by the engine
-//! thread. This pool deviates from it on purpose (a user's executor, set with
-//! `set_executor`, still plugs in the DESIGN way): there, a pooled call crossed
-//! three threads — tokio task, engine thread (taking the GIL to convert and
-//! submit), executor worker (taking the GIL again to run) — and so paid two
-//! wake-ups and two GIL acquisitions before the broker ran. Here the caller puts the
-//! task in a bounded queue that idle workers wait on with the GIL released; the
-//! worker that takes it converts the params, calls the broker and answers the
-//! caller: one wake-up and one GIL acquisition, like a hand-written
-//! `spawn_blocking(|| Python::attach(..))` but without creating a Python thread
-//! state per call. Measured with `pime-bench --only latency,throughput,busy` on the
-//! 2-core VM, five runs of each build, alternating (load average 1–24: a shared
-//! machine), naive = that hand-written version:
-//!
-//! | | `ThreadPoolExecutor` | this pool |
-//! | --- | --- | --- |
-//! | pooled no-op latency, mean | 57–80 µs, 1.81–2.25x naive | 9–15 µs, 0.30–0.57x naive |
-//! | exclusive no-op latency, mean | 38–47 µs, 1.22–1.33x naive | 6–20 µs, 0.33–0.57x naive |
-//! | pooled calls/s, 1,000 in flight | 63,000–124,000 | 271,000–747,000 |
-//! | pooled no-op p99, 1 busy Python thread | 0.03–21 ms | 5.2–10.4 ms |
-//! | pooled no-op p50 / p99, 2 busy Python threads | 0.02–26 / 41–128 ms | 5.2–5.3 / 26–77 ms |
-//!
-//! (The exclusive row gains from [`crate::spin`], not from this pool. In the same runs
-//! the naive no-op p99 was 0.1–6.3 ms with 1 busy thread and 26–123 ms with 2. The
-//! busy rows predate [`crate::gil_handoff`], which brought them under 1 / 6 ms.)
+//! The caller puts the task in a bounded queue that idle workers wait on with the GIL
+//! released; the worker that takes it converts the params, calls the broker and
+//! answers the caller: one wake-up and one GIL acquisition, like a hand-written
+//! `spawn_blocking(|| Python::attach(..))` but without creating a Python thread state
+//! per call. (A Python `ThreadPoolExecutor` fed by the engine thread would cross three
+//! threads and take the GIL twice; `pime-bench/README.md` has the measurements.)
 //!
 //! * `min` workers start (and attach) before the engine goes online; more start when a
 //!   task comes and no worker is idle, up to `max`; they stay until the engine stops.
@@ -44,14 +25,13 @@ use std::time::Instant;
 use async_channel::{Receiver, Sender, TryRecvError};
 use pyo3::prelude::*;
 
+use super::{gil_handoff, spin};
 use crate::error::{Error, ErrorKind, Result};
-use crate::exceptions::panic_to_error;
-use crate::in_flight::{InFlight, Ticket};
-use crate::job::{Job, SharedBroker};
-use crate::reply::ReplyTo;
+use crate::jobs::{InFlight, Job, JobSettings, ReplyTo, SharedBroker, Ticket};
+use crate::python::exceptions::panic_to_error;
+use crate::python::sources;
 use crate::task::PyTask;
 use crate::waiting::{lock, wait_until};
-use crate::{gil_handoff, python_sources, spin};
 
 /// The stack of a worker thread: what a thread started by Python gets on Linux by
 /// default (the pthread default, 8 MiB), rather than Rust's 2 MiB, so a broker that
@@ -74,7 +54,7 @@ pub(crate) struct PoolConfig {
     pub(crate) min_workers: usize,
     pub(crate) max_workers: usize,
     pub(crate) queue_capacity: usize,
-    pub(crate) debug: bool,
+    pub(crate) settings: Arc<JobSettings>,
 }
 
 /// What the callers, the workers and the engine share for one launch.
@@ -85,7 +65,7 @@ struct Shared {
     /// Read by callers as they send (see [`PoolTask`]).
     broker: Arc<SharedBroker>,
     in_flight: Arc<InFlight>,
-    debug: bool,
+    settings: Arc<JobSettings>,
     max_workers: usize,
     /// Idle workers no caller has counted on yet: a worker adds one when it starts
     /// waiting, a caller takes one for its task. None left means a new worker.
@@ -127,7 +107,7 @@ impl WorkerPool {
             tasks,
             broker,
             in_flight,
-            debug: config.debug,
+            settings: Arc::clone(&config.settings),
             max_workers: config.max_workers,
             idle: AtomicUsize::new(0),
             live: Mutex::new(0),
@@ -320,7 +300,7 @@ fn work(
 }
 
 /// The next task, or `None` once the queue is closed and empty. One idle worker at a
-/// time polls for a moment before parking (see [`crate::spin`]).
+/// time polls for a moment before parking (see [`spin`]).
 fn next_task(tasks: &Receiver<PoolTask>, spinning: &AtomicBool) -> Option<PoolTask> {
     let poll = || match tasks.try_recv() {
         Ok(task) => Some(Some(task)),
@@ -363,7 +343,7 @@ fn run(
     let slot = Arc::clone(&reply);
     let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
         let broker = broker.clone_ref(py);
-        if let Some(job) = Job::prepare(py, task, reply, broker, shared.debug) {
+        if let Some(job) = Job::prepare(py, task, reply, broker, &shared.settings) {
             *lock(&job.ticket) = Some(ticket);
             job.run(py);
         }
@@ -383,7 +363,7 @@ fn run(
 /// would otherwise say `Dummy-N`), or, when the worker ends, removes it from
 /// `threading`'s table (Python 3.11 would otherwise keep listing it).
 fn name_python_thread(py: Python<'_>, name: &str, starting: bool) {
-    let named = python_sources::runtime(py).and_then(|runtime| {
+    let named = sources::runtime(py).and_then(|runtime| {
         if starting {
             runtime.call_method1("name_worker_thread", (name,))
         } else {

@@ -1,5 +1,5 @@
-//! `Engine::builder()`: starts the engine on a thread of its own, so the common case
-//! needs no GIL handling at all.
+//! `Engine::builder()`: the one place every setting is documented, and the engine
+//! started on a thread of its own, so the common case needs no GIL handling at all.
 
 use std::path::Path;
 use std::time::Duration;
@@ -7,8 +7,10 @@ use std::time::Duration;
 use pyo3::prelude::*;
 use tokio::sync::oneshot;
 
-use crate::engine::PySyncEngine;
+use super::config::Config;
+use super::sync_engine::PySyncEngine;
 use crate::error::{Error, ErrorKind, Result};
+use crate::python::exceptions::exec_error_in;
 
 /// A running engine started by [`EngineBuilder::start`].
 ///
@@ -40,19 +42,28 @@ enum BrokerSource {
 }
 
 /// Configures and starts an [`Engine`]; see [`Engine::builder`].
+///
+/// Every setting is documented here, with its default and its range; the setters of
+/// [`PySyncEngine`] (the seed's API) share the same configuration and link here. A
+/// setting outside its range makes [`EngineBuilder::start`] return an `ExecError`
+/// saying which one; durations have no invalid values (they saturate).
 #[must_use = "call .start().await to run the engine"]
 pub struct EngineBuilder {
+    config: Config,
     import_paths: Vec<String>,
-    thread_pool: Option<(u32, u32)>,
-    queue_capacity: Option<usize>,
     venv: Option<String>,
-    debug: bool,
-    stop_timeout: Option<Duration>,
-    switch_interval: Option<Duration>,
-    gil_request_interval: Option<Option<Duration>>,
-    command_stats: bool,
     executor: Option<ExecutorSource>,
     broker: Option<BrokerSource>,
+}
+
+impl std::fmt::Debug for EngineBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineBuilder")
+            .field("config", &self.config)
+            .field("import_paths", &self.import_paths)
+            .field("venv", &self.venv)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where a user-chosen executor comes from.
@@ -69,15 +80,9 @@ impl Engine {
     /// A builder with the defaults: no extra import path, the default pool and queue.
     pub fn builder() -> EngineBuilder {
         EngineBuilder {
+            config: Config::default(),
             import_paths: Vec::new(),
-            thread_pool: None,
-            queue_capacity: None,
             venv: None,
-            debug: false,
-            stop_timeout: None,
-            switch_interval: None,
-            gil_request_interval: None,
-            command_stats: false,
             executor: None,
             broker: None,
         }
@@ -97,63 +102,119 @@ impl Engine {
 
 impl EngineBuilder {
     /// Puts `path` on `sys.path` before the broker is imported (may be repeated; the
-    /// last one added is searched first).
+    /// last one added is searched first). A relative path is resolved against the
+    /// current directory.
     pub fn import_path(mut self, path: impl AsRef<Path>) -> Self {
         self.import_paths
             .push(path.as_ref().to_string_lossy().into_owned());
         self
     }
 
-    /// See [`PySyncEngine::set_thread_pool_size`].
+    /// The built-in pool's size: `min` worker threads start (and attach to Python)
+    /// before the engine goes online; more start when a task comes and no worker is
+    /// idle, up to `max`, and stay until the engine stops. At most `max` tasks run at
+    /// once.
+    ///
+    /// Default: `min` 1, `max` the number of cores plus 4 (at most 32). Range:
+    /// `1 <= max <= 1024`, `min <= max`. Not used with an executor.
     pub fn thread_pool(mut self, min: u32, max: u32) -> Self {
-        self.thread_pool = Some((min, max));
+        self.config.min_workers = min;
+        self.config.max_workers = max;
         self
     }
 
-    /// See [`PySyncEngine::set_queue_capacity`].
+    /// How many tasks may wait in a queue: pooled tasks in the pool's queue (besides
+    /// the one each worker runs), exclusive tasks in the engine thread's. When it is
+    /// full, [`crate::call`] waits for room (backpressure). With an executor, every
+    /// task goes through the engine thread's queue, and at most this many plus the
+    /// pool's `max` wait in the executor.
+    ///
+    /// Default: 1024. Range: 1 to 1,048,576.
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
-        self.queue_capacity = Some(capacity);
+        self.config.queue_capacity = capacity;
         self
     }
 
-    /// Activates the virtual environment at `path` (see [`PySyncEngine::new_venv`]).
+    /// Activates the virtual environment at `path`: its `site-packages` go on
+    /// `sys.path` (and, unless its `pyvenv.cfg` says
+    /// `include-system-site-packages = true`, the base interpreter's leave), and
+    /// process pools start the venv's interpreter. The venv must have been made for the
+    /// embedded Python's major.minor; otherwise `start()` says which versions differ.
+    ///
+    /// Default: none.
     pub fn venv(mut self, path: impl AsRef<Path>) -> Self {
         self.venv = Some(path.as_ref().to_string_lossy().into_owned());
         self
     }
 
-    /// See [`PySyncEngine::enable_debug`].
+    /// Logs every task (command, duration, outcome) to Rust's `log` at `debug` level
+    /// (target `pime`), and lets Python `logging` records down to `DEBUG` through.
+    ///
+    /// Default: off.
     pub fn debug(mut self) -> Self {
-        self.debug = true;
+        self.config.debug = true;
         self
     }
 
-    /// See [`PySyncEngine::set_stop_timeout`].
+    /// Bounds how long [`crate::stop`] waits for running tasks. When it passes, the
+    /// callers of tasks still running or not started get an error, and the engine
+    /// goes offline; the stuck worker threads are left to finish on their own (each
+    /// ends when its broker returns).
+    ///
+    /// Default: none (`stop` waits for every task). Any duration; one too long to
+    /// represent as a deadline means none.
     pub fn stop_timeout(mut self, timeout: Duration) -> Self {
-        self.stop_timeout = Some(timeout);
+        self.config.stop_timeout = Some(timeout);
         self
     }
 
-    /// See [`PySyncEngine::enable_command_stats`].
+    /// Collects per-command call counts and timings for [`crate::stats`]. It costs a
+    /// shared map update per task. Process-wide, and stays on once on.
+    ///
+    /// Default: off.
     pub fn command_stats(mut self) -> Self {
-        self.command_stats = true;
+        self.config.command_stats = true;
         self
     }
 
-    /// See [`PySyncEngine::set_switch_interval`].
+    /// Sets Python's thread switch interval (`sys.setswitchinterval`): how long a
+    /// thread running pure-Python code keeps the GIL before others get a turn. Lower
+    /// values cut the latency of short calls while CPU-bound brokers run, at some cost
+    /// in their throughput. Process-wide.
+    ///
+    /// Default: Python's own (5 ms). Range: above zero; longer than an hour
+    /// saturates to an hour.
     pub fn switch_interval(mut self, interval: Duration) -> Self {
-        self.switch_interval = Some(interval);
+        self.config.switch_interval = Some(interval);
         self
     }
 
-    /// See [`PySyncEngine::set_gil_request_interval`].
+    /// How long a PIME thread with a task to start (a pool worker, or the engine
+    /// thread for an exclusive task) waits for the GIL before asking the thread that
+    /// holds it to hand it over; `None` turns the prompt hand-off off. It keeps short
+    /// calls short while CPU-bound brokers run (`pime-bench/README.md`, the busy
+    /// rows). While a task waits to start, the switch interval is lowered to this
+    /// value and `sys.getswitchinterval()` reads it; the busy threads then switch
+    /// among themselves more often too.
+    ///
+    /// Works on CPython up to 3.11 on Unix; elsewhere this setting has no effect.
+    ///
+    /// Default: [`DEFAULT_GIL_REQUEST_INTERVAL`](crate::DEFAULT_GIL_REQUEST_INTERVAL)
+    /// (50 µs). Range: any; it saturates between 1 µs and about 71 minutes.
     pub fn gil_request_interval(mut self, interval: Option<Duration>) -> Self {
-        self.gil_request_interval = Some(interval);
+        self.config.gil_request_interval = interval;
         self
     }
 
     /// Runs tasks on the executor that `module.factory()` returns, called on the
-    /// engine thread at start (see [`PySyncEngine::set_executor`]).
+    /// engine thread at start, instead of the built-in pool: any
+    /// `concurrent.futures.Executor`, such as a `ProcessPoolExecutor` or a Dask
+    /// client's `get_executor()`. The engine submits `broker(command, params)` to it
+    /// and completes the caller from the future's done-callback; it does not shut the
+    /// executor down on stop (it is yours). With a process-based executor the broker,
+    /// params and results must be picklable.
+    ///
+    /// Default: the built-in pool.
     pub fn executor(mut self, module: impl Into<String>, factory: impl Into<String>) -> Self {
         self.executor = Some(ExecutorSource::Factory {
             module: module.into(),
@@ -162,7 +223,7 @@ impl EngineBuilder {
         self
     }
 
-    /// Runs tasks on this executor object (see [`PySyncEngine::set_executor`]).
+    /// Runs tasks on this executor object (see [`EngineBuilder::executor`]).
     pub fn executor_object(mut self, executor: Py<PyAny>) -> Self {
         self.executor = Some(ExecutorSource::Object(executor));
         self
@@ -184,9 +245,10 @@ impl EngineBuilder {
     }
 
     /// Starts the engine on a new thread named `pime-engine` and returns once it
-    /// accepts calls. Set-up errors (a broker that cannot be imported, a bad venv, an
-    /// engine already running) come back here.
+    /// accepts calls. Set-up errors (a setting out of range, a broker that cannot be
+    /// imported, a bad venv, an engine already running) come back here.
     pub async fn start(mut self) -> Result<Engine> {
+        self.config.check()?;
         let Some(broker) = self.broker.take() else {
             return Err(Error::new(
                 ErrorKind::ExecError,
@@ -222,33 +284,9 @@ impl EngineBuilder {
     }
 
     fn run(self, py: Python<'_>, broker: BrokerSource, on_online: impl FnOnce()) -> Result<()> {
-        let engine = match &self.venv {
-            Some(venv) => PySyncEngine::new_venv(py, venv)?,
-            None => PySyncEngine::new(py)?,
-        };
+        let engine = PySyncEngine::with_config(py, self.venv.as_deref(), self.config)?;
         for path in &self.import_paths {
             engine.add_import_path(path)?;
-        }
-        if let Some((min, max)) = self.thread_pool {
-            engine.set_thread_pool_size(min, max)?;
-        }
-        if let Some(capacity) = self.queue_capacity {
-            engine.set_queue_capacity(capacity)?;
-        }
-        if self.debug {
-            engine.enable_debug()?;
-        }
-        if let Some(timeout) = self.stop_timeout {
-            engine.set_stop_timeout(timeout);
-        }
-        if self.command_stats {
-            engine.enable_command_stats();
-        }
-        if let Some(interval) = self.switch_interval {
-            engine.set_switch_interval(interval)?;
-        }
-        if let Some(interval) = self.gil_request_interval {
-            engine.set_gil_request_interval(interval);
         }
         match self.executor {
             Some(ExecutorSource::Factory { module, factory }) => {
@@ -279,7 +317,7 @@ impl EngineBuilder {
 
 /// An import or call that failed while loading `what`.
 fn load_error(py: Python<'_>, err: PyErr, what: &str) -> Error {
-    crate::exceptions::exec_error_in(py, err, &format!("cannot load {what}"))
+    exec_error_in(py, err, &format!("cannot load {what}"))
 }
 
 fn thread_died() -> Error {

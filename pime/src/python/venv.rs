@@ -4,8 +4,8 @@ use std::path::Path;
 
 use pyo3::prelude::*;
 
+use super::sources;
 use crate::error::{Error, ErrorKind, Result};
-use crate::python_sources;
 
 /// Reads `pyvenv.cfg`, checks the venv was made for the embedded Python's
 /// major.minor, and puts its site-packages on `sys.path`.
@@ -42,18 +42,16 @@ pub(crate) fn activate(py: Python<'_>, venv_dir: &Path) -> Result<()> {
         )));
     }
     let activate = || -> PyResult<()> {
-        python_sources::runtime(py)?
-            .getattr("activate_venv")?
-            .call1((
-                venv_dir.to_string_lossy(),
-                site_packages.to_string_lossy(),
-                include_system,
-            ))?;
+        sources::runtime(py)?.getattr("activate_venv")?.call1((
+            venv_dir.to_string_lossy(),
+            site_packages.to_string_lossy(),
+            include_system,
+        ))?;
         Ok(())
     };
     activate().map_err(|e| venv_error(format!("cannot activate {}: {e}", venv_dir.display())))?;
     // Process pools now start the venv's own interpreter.
-    python_sources::runtime(py)
+    sources::runtime(py)
         .and_then(|runtime| runtime.call_method0("configure_multiprocessing"))
         .map(drop)
         .map_err(|e| venv_error(format!("cannot activate {}: {e}", venv_dir.display())))

@@ -1,7 +1,7 @@
-//! The engine loop: takes tasks off the engine's queue and runs them inline
-//! (exclusive tasks) or hands them to a user's executor. Pooled tasks of the built-in
-//! pool do not come this way: `pime::call` sends them straight to the workers
-//! (`worker_pool`).
+//! The engine loop: takes envelopes off the engine thread's queue and runs tasks
+//! inline (exclusive tasks) or hands them to a user's executor; reloads the broker;
+//! cancels abandoned coroutines. Pooled tasks of the built-in pool do not come this
+//! way: `pime::call` sends them straight to the workers (`pool`).
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -10,16 +10,16 @@ use pyo3::prelude::*;
 use tokio::sync::mpsc;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::exceptions::{exec_error, exec_error_in};
-use crate::in_flight::{InFlight, Ticket};
-use crate::job::{BrokerCall, Job, SharedBroker};
-use crate::reply::ReplyTo;
-use crate::state::{Envelope, ReloadRequest};
+use crate::jobs::{
+    cancel_now, BrokerCall, Envelope, InFlight, Job, JobSettings, ReloadRequest, ReplyTo,
+    SharedBroker, Ticket,
+};
+use crate::pool::{gil_handoff, spin};
+use crate::python::exceptions::{exec_error, exec_error_in};
 use crate::task::PyTask;
-use crate::{cancel, gil_handoff, spin};
 
 /// The engine loop's state for one launch.
-pub(crate) struct Dispatcher<'py> {
+pub(crate) struct EngineLoop<'py> {
     pub(crate) py: Python<'py>,
     pub(crate) in_flight: Arc<InFlight>,
     /// Swapped by a hot reload; shared with the pool's workers.
@@ -28,10 +28,10 @@ pub(crate) struct Dispatcher<'py> {
     pub(crate) origin: RefCell<Option<(String, String)>>,
     /// `submit` of the user's executor (`set_executor`); `None` with the built-in pool.
     pub(crate) executor_submit: Option<Bound<'py, PyAny>>,
-    pub(crate) debug: bool,
+    pub(crate) settings: Arc<JobSettings>,
 }
 
-impl Dispatcher<'_> {
+impl EngineLoop<'_> {
     /// Serves until a stop request arrives or every sender is gone. Waits with the GIL
     /// released (polling for a moment before parking), takes it back promptly (see
     /// [`gil_handoff`]), and drains everything waiting before releasing it again.
@@ -46,7 +46,7 @@ impl Dispatcher<'_> {
                     Envelope::Stop => return,
                     Envelope::Task(task, reply) => self.dispatch(task, reply),
                     Envelope::Reload(request) => self.reload(request),
-                    Envelope::Cancel(future) => cancel::cancel_now(future.bind(self.py)),
+                    Envelope::Cancel(future) => cancel_now(future.bind(self.py)),
                 }
                 next = queue.try_recv().ok();
             }
@@ -60,7 +60,7 @@ impl Dispatcher<'_> {
         let py = self.py;
         let exclusive = task.exclusive;
         let broker = self.broker.get(py);
-        let Some(mut job) = Job::prepare(py, task, reply, broker, self.debug) else {
+        let Some(mut job) = Job::prepare(py, task, reply, broker, &self.settings) else {
             return;
         };
         let submit = match &self.executor_submit {
@@ -152,7 +152,7 @@ fn broker_origin(broker: &Bound<'_, PyAny>) -> Result<(String, String)> {
 }
 
 /// The next envelope, or `None` once every sender is gone. Polls for a moment before
-/// parking (see [`crate::spin`]).
+/// parking (see [`spin`]).
 fn next_envelope(queue: &mut mpsc::Receiver<Envelope>) -> Option<Envelope> {
     let polled = spin::poll_briefly(|| match queue.try_recv() {
         Ok(envelope) => Some(Some(envelope)),

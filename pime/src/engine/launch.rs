@@ -1,0 +1,129 @@
+//! One launch of the engine, start to stop: claim the process's engine slot, start
+//! the pool, go online, serve, then the stop sequence.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::time::Instant;
+
+use pyo3::prelude::*;
+use tokio::sync::mpsc;
+
+use super::config::Config;
+use super::engine_loop::EngineLoop;
+use super::state;
+use crate::error::{Error, Result};
+use crate::jobs::{Envelope, InFlight, JobSettings, SharedBroker};
+use crate::pool::{gil_handoff, PoolConfig, WorkerPool};
+use crate::python::exceptions::exec_error;
+
+/// Runs the engine on this thread until a stop request, then stops it: refuses new
+/// calls, fails what is still queued for the engine thread, and waits for the running
+/// tasks (and, with the built-in pool, the queued ones) — until the stop deadline, if
+/// there is one.
+pub(crate) fn run(
+    py: Python<'_>,
+    config: &Config,
+    executor: Option<&Py<PyAny>>,
+    origin: Option<(String, String)>,
+    broker: &Bound<'_, PyAny>,
+    on_online: impl FnOnce(),
+) -> Result<()> {
+    let claim = state::claim_launch()?;
+    gil_handoff::configure(py, config.gil_request_interval);
+    let in_flight = Arc::new(InFlight::new(
+        config.in_flight_limit(),
+        config.stop_timeout.is_some(),
+    ));
+    let broker = Arc::new(SharedBroker::new(broker.clone().unbind()));
+    let (sender, mut queue) = mpsc::channel(config.queue_capacity);
+    let settings = Arc::new(JobSettings {
+        debug: config.debug,
+        engine: sender.downgrade(),
+    });
+    let (executor_submit, pool) = match executor {
+        Some(executor) => {
+            let submit = executor
+                .bind(py)
+                .getattr("submit")
+                .map_err(|e| exec_error(py, e))?;
+            (Some(submit), None)
+        }
+        None => {
+            let pool_config = PoolConfig {
+                min_workers: config.min_workers as usize,
+                max_workers: config.max_workers as usize,
+                queue_capacity: config.queue_capacity,
+                settings: Arc::clone(&settings),
+            };
+            let pool = WorkerPool::start(
+                py,
+                &pool_config,
+                Arc::clone(&broker),
+                Arc::clone(&in_flight),
+            )?;
+            (None, Some(pool))
+        }
+    };
+    let (pool, pool_sender) = match pool {
+        Some((pool, sender)) => (Some(pool), Some(sender)),
+        None => (None, None),
+    };
+    let engine_loop = EngineLoop {
+        py,
+        in_flight: Arc::clone(&in_flight),
+        broker,
+        origin: RefCell::new(origin),
+        executor_submit,
+        settings,
+    };
+    claim.go_online(sender, pool_sender);
+    on_online();
+
+    engine_loop.serve(&mut queue);
+
+    // Refuse new calls, fail those still queued for the engine thread, let the
+    // running ones (and with the built-in pool, the queued ones) finish.
+    claim.refuse_calls();
+    queue.close();
+    while let Ok(envelope) = queue.try_recv() {
+        match envelope {
+            Envelope::Task(task, Some(reply)) => {
+                task.dispose();
+                reply.fail(not_started());
+            }
+            Envelope::Task(task, None) => task.dispose(),
+            Envelope::Reload(request) => {
+                let _ = request.done.send(Err(Error::engine_state(
+                    "the PIME engine stopped before reloading",
+                )));
+            }
+            // The loop's coroutines end with the engine; nothing to cancel one by one.
+            Envelope::Cancel(_) | Envelope::Stop => {}
+        }
+    }
+    if let Some(pool) = &pool {
+        pool.close();
+    }
+    let deadline = config.stop_deadline(Instant::now());
+    let drained = py.detach(|| {
+        pool.as_ref().is_none_or(|pool| pool.wait_ended(deadline))
+            && in_flight.wait_drained(deadline)
+    });
+    if !drained {
+        // Stuck workers are abandoned: they end when their broker returns.
+        if let Some(pool) = &pool {
+            pool.abandon(&not_started());
+        }
+        in_flight.fail_outstanding(&Error::engine_state(format!(
+            "the PIME engine stopped after its stop timeout ({:?}) with this task still running",
+            config.stop_timeout.unwrap_or_default()
+        )));
+    }
+    drop(claim);
+    Ok(())
+}
+
+/// The error of a task that the engine stopped before it started.
+fn not_started() -> Error {
+    Error::engine_state("the PIME engine stopped before the task started")
+}

@@ -1,0 +1,28 @@
+//! What travels into the engine thread through its queue.
+
+use pyo3::{Py, PyAny};
+use tokio::sync::oneshot;
+
+use super::reply::ReplyTo;
+use crate::error::Result;
+use crate::task::PyTask;
+
+/// One message for the engine thread.
+pub(crate) enum Envelope {
+    /// A task, with where its outcome goes (`None` for `no_wait`): an exclusive task,
+    /// or any task when the engine runs them on a user's executor.
+    Task(PyTask, Option<ReplyTo>),
+    /// Re-import the broker's module and serve new tasks with the new broker.
+    Reload(ReloadRequest),
+    /// Cancel this `concurrent.futures.Future` of a coroutine whose caller went away.
+    Cancel(Py<PyAny>),
+    /// Finish what was sent before, refuse what comes after, then return from `launch`.
+    Stop,
+}
+
+/// A hot-reload request: which broker to load (`None`: the current one's module and
+/// attribute again), and where to say how it went.
+pub(crate) struct ReloadRequest {
+    pub(crate) target: Option<(String, String)>,
+    pub(crate) done: oneshot::Sender<Result<()>>,
+}

@@ -1,0 +1,17 @@
+//! The built-in pool: worker threads that take pooled tasks straight from callers.
+//!
+//! * `workers`: the long-lived `pime-worker-N` threads, their bounded queue, how they
+//!   start, end and are abandoned after a stop timeout.
+//! * `spin`: polling for the next task for a moment before parking.
+//! * `gil_handoff`: asking for the GIL promptly when a task is waiting to start
+//!   (also used by the engine thread).
+//!
+//! May use: `jobs` (a worker runs a [`Job`](crate::jobs::Job)), `python`, `task`,
+//! `error`, `waiting`. Used by `engine`, which starts and stops the pool.
+
+pub(crate) mod gil_handoff;
+pub(crate) mod spin;
+mod workers;
+
+pub use gil_handoff::DEFAULT_GIL_REQUEST_INTERVAL;
+pub(crate) use workers::{PoolConfig, PoolSender, WorkerPool};

@@ -1,0 +1,15 @@
+//! The Python side of the process: what PIME does to the interpreter itself.
+//!
+//! * `sources`: the embedded Python half (`_pime_runtime`, the `pime` helper package).
+//! * `exceptions`: Python exceptions and Rust panics as [`Error`](crate::Error)s.
+//! * `logging`: Python `logging` into Rust's `log`.
+//! * `signals`: keeping Ctrl-C with the Rust program.
+//! * `venv`: activating a virtual environment.
+//!
+//! May use: `error` only (and `value` for type names). Everything above uses it.
+
+pub(crate) mod exceptions;
+pub(crate) mod logging;
+pub(crate) mod signals;
+pub(crate) mod sources;
+pub(crate) mod venv;
