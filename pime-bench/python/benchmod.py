@@ -16,7 +16,7 @@ _stop_spinning = threading.Event()
 # The executor of the CPU-bound rows, kept to shut it down (the engine does not).
 _process_pool = None
 
-# Worker processes of the process-pool row (issue 5 compares them with 2 threads).
+# Worker processes of the process-pool row (compared with 2 threads).
 PROCESS_POOL_WORKERS = 2
 
 

@@ -1,7 +1,7 @@
 //! PIME benchmark: PIME (pooled and exclusive tasks) against the floor (the broker
 //! called in a loop by one thread holding the GIL) and the naive approach
 //! (`spawn_blocking` + `Python::attach` per call), in one run, with a table of ratios
-//! and the targets of issues 2, 4 and 5.
+//! and the targets each row is held to.
 //!
 //! ```text
 //! cargo run --release -p pime-bench            # full run (one to two minutes)

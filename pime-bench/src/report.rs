@@ -14,32 +14,32 @@ pub struct Row {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     /// Issue 2, "Benchmark" / "Targets".
-    Issue2,
+    Dispatch,
     /// Issue 4, "Latency under CPU load".
-    Issue4,
+    CpuLoad,
     /// Issue 5, "Executors" (a process pool for CPU-bound brokers).
-    Issue5,
+    Executors,
     /// Issue 5, async commands (coroutines awaited on PIME's event loop).
-    Issue5Async,
+    AsyncCommands,
     /// A stricter comparison the bench adds; reported, not counted.
     Extra,
 }
 
 impl Source {
     const ALL: [Source; 5] = [
-        Source::Issue2,
-        Source::Issue4,
-        Source::Issue5,
-        Source::Issue5Async,
+        Source::Dispatch,
+        Source::CpuLoad,
+        Source::Executors,
+        Source::AsyncCommands,
         Source::Extra,
     ];
 
     fn heading(self) -> &'static str {
         match self {
-            Source::Issue2 => "Targets of issue 2 (benchmark)",
-            Source::Issue4 => "Targets of issue 4 (latency under CPU load)",
-            Source::Issue5 => "Targets of issue 5 (executors)",
-            Source::Issue5Async => "Targets of issue 5 (async commands)",
+            Source::Dispatch => "Targets: the cost of dispatch",
+            Source::CpuLoad => "Targets: latency under CPU load",
+            Source::Executors => "Targets: executors",
+            Source::AsyncCommands => "Targets: async commands",
             Source::Extra => "Stricter comparisons (not targets)",
         }
     }

@@ -193,7 +193,7 @@ class DispatchTest(unittest.TestCase):
 
 
 class HostileInputTest(unittest.TestCase):
-    """Only registered functions are reachable (DESIGN section 8)."""
+    """Only registered functions are reachable (the security rule: only registered commands)."""
 
     def setUp(self):
         # A broker module as a user would write it: it imports os, registers one

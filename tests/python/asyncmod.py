@@ -1,4 +1,4 @@
-"""Brokers for the issue-5 features: async commands, generators, context."""
+"""Brokers for async commands, generators, context."""
 
 import asyncio
 import threading

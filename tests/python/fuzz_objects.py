@@ -1,5 +1,5 @@
 """Builds arbitrary Python objects from bytes, deterministically, for the fuzz-style
-property test of result conversion; and predicts, per DESIGN §4, whether PIME can
+property test of result conversion; and predicts, per the README's value table, whether PIME can
 convert each object and how many `Value` nodes the conversion yields.
 
 Objects: ints of any size, floats (nan, inf, -0.0), str with lone surrogates, bytes,
@@ -250,7 +250,7 @@ class _Unconvertible(Exception):
 
 
 def _count(obj, open_ids):
-    """Value nodes PIME makes of `obj` (DESIGN §4), or _Unconvertible."""
+    """Value nodes PIME makes of `obj` (the README's value table), or _Unconvertible."""
     if obj is None or isinstance(obj, (bool, float, bytes, bytearray, memoryview)):
         return 1
     if isinstance(obj, int):

@@ -6,7 +6,7 @@
 //! int/str subclasses, shared sub-objects, cycles, chains up to 510 lists deep — and
 //! the broker returns them. Every outcome must be `Ok` or an `UnpackError`, nothing
 //! panics or hangs; and the outcome must be the one the generator predicts from
-//! DESIGN §4: `Ok` exactly when the object is convertible, with as many `Value` nodes
+//! The value table: `Ok` exactly when the object is convertible, with as many `Value` nodes
 //! as the object has, or an `UnpackError` giving the reason the prediction gives.
 //!
 //! One engine serves all cases; the proptest runner runs inside the one test fn.

@@ -1,4 +1,4 @@
-//! Each value DESIGN §4 cannot convert is a clear error that names the place and the type.
+//! Each value the value table cannot convert is a clear error that names the place and the type.
 
 use pime::{ErrorKind, Value};
 use pime_tests::{built, echo, map_of as map, s, start, task};

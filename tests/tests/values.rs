@@ -1,4 +1,4 @@
-//! Every value of DESIGN §4 crosses both ways; each unconvertible value is a clear error.
+//! Every value of the README's value table crosses both ways; each unconvertible value is a clear error.
 
 use pime::Value;
 use pime_tests::{built, call_ok, echo, map_of as map, s, start};

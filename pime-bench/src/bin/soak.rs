@@ -1,4 +1,4 @@
-//! PIME soak (issue 4, "Load"): many calls of mixed kinds with 1,000 in flight, then
+//! PIME soak: many calls of mixed kinds with 1,000 in flight, then
 //! a check that every call is accounted for, nothing is left in flight and resident
 //! memory did not grow.
 //!

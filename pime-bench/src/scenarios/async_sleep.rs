@@ -1,5 +1,5 @@
 //! Scenario 7: an async command (`await asyncio.sleep(..)` in a coroutine the broker
-//! returns), every call in flight at once, on a small pool (issue 5). PIME awaits the
+//! returns), every call in flight at once, on a small pool. PIME awaits the
 //! coroutines on its own event loop without holding a worker thread, so the wall time
 //! should stay near one call's; the naive contender runs each coroutine with
 //! `asyncio.run` on a blocking thread, so its threads take the calls a few at a time.
@@ -55,7 +55,7 @@ pub fn run(context: &Context) -> BenchResult<Section> {
             naive: Some(secs(&naive)),
         }],
         targets: vec![Target::at_most(
-            Source::Issue5Async,
+            Source::AsyncCommands,
             format!("{calls} async calls in flight vs one call's {ideal:.3} s"),
             secs(&pooled) / ideal,
             WALL_VS_IDEAL,

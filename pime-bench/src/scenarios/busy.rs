@@ -1,5 +1,5 @@
 //! Scenario 5: latency of a no-op call while N pool threads run CPU-bound pure-Python
-//! loops (issue 4), and what the calls cost those loops.
+//! loops, and what the calls cost those loops.
 //!
 //! Each busy thread holds the GIL until CPython's switch interval forces it to hand
 //! over, so a call waits for the GIL behind them. Calls arrive one at a time, [`PAUSE`]
@@ -99,7 +99,7 @@ fn run_with(context: &Context, busy: usize, switch_interval: f64) -> BenchResult
 
     let limit = switch_interval * busy as f64;
     let under = |label: &str, session: &Session| Target {
-        source: Source::Issue4,
+        source: Source::CpuLoad,
         goal: format!("{label} no-op p99, {busy} busy, < switch interval x {busy}"),
         measured: format!(
             "{:.2} ms (limit {:.1} ms)",

@@ -1,6 +1,6 @@
 //! Scenario 6: a CPU-bound broker (a pure-Python loop of some ms) on PIME's thread
 //! pool against a `ProcessPoolExecutor` of as many workers (`"spawn"`), given with
-//! `.executor(..)` (issue 5, "Executors"). Threads share the GIL, so they run one loop
+//! `.executor(..)`. Threads share the GIL, so they run one loop
 //! at a time whatever their number; processes have a GIL each and use every core.
 
 use std::sync::Arc;
@@ -91,7 +91,7 @@ pub fn run(context: &Context) -> BenchResult<Section> {
             ),
         ],
         targets: vec![Target::at_least(
-            Source::Issue5,
+            Source::Executors,
             format!("CPU-bound throughput, process pool ({workers}) vs thread pool ({workers})"),
             rate(calls, processes) / rate(calls, threads),
             PROCESS_VS_THREADS,

@@ -59,13 +59,13 @@ pub fn run(context: &Context) -> BenchResult<Section> {
         ],
         targets: vec![
             Target::at_most(
-                Source::Issue2,
+                Source::Dispatch,
                 "pooled no-op latency (mean) vs naive",
                 ratio(&pooled),
                 1.5,
             ),
             Target::at_most(
-                Source::Issue2,
+                Source::Dispatch,
                 "exclusive no-op latency (mean) vs naive",
                 ratio(&exclusive),
                 1.0,

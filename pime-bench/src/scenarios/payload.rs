@@ -83,7 +83,7 @@ pub fn run(context: &Context) -> BenchResult<Section> {
     let growth = |m: &Measured| Some(m.growth());
     let ratio = |m: &Measured| m.mean.as_secs_f64() / floor.mean.as_secs_f64();
     let flat = |label: &str, m: &Measured| Target {
-        source: Source::Issue2,
+        source: Source::Dispatch,
         goal: format!("{label} resident memory flat over {calls} payload calls"),
         measured: format!(
             "{:+.1} MiB ({:.1} -> {:.1}; limit {FLAT_LIMIT_MIB} MiB)",
@@ -114,13 +114,13 @@ pub fn run(context: &Context) -> BenchResult<Section> {
         ],
         targets: vec![
             Target::at_most(
-                Source::Issue2,
+                Source::Dispatch,
                 "pooled payload round trip (mean) vs floor",
                 ratio(&pooled),
                 1.5,
             ),
             Target::at_most(
-                Source::Issue2,
+                Source::Dispatch,
                 "exclusive payload round trip (mean) vs floor",
                 ratio(&exclusive),
                 1.5,

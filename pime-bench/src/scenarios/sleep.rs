@@ -47,7 +47,7 @@ pub fn run(context: &Context) -> BenchResult<Section> {
             naive: Some(secs(&naive)),
         }],
         targets: vec![Target::at_most(
-            Source::Issue2,
+            Source::Dispatch,
             format!("{calls} parallel sleeps vs the ideal {ideal:.3} s"),
             secs(&pooled) / ideal,
             1.1,

@@ -47,7 +47,7 @@ pub fn run(context: &Context) -> BenchResult<Section> {
     };
     let naive = naive_on(&context.runtime)?;
     // What a careful user does: a blocking pool no bigger than the cores, so the
-    // threads do not fight over the GIL (the issue's "careful" naive, ~34k calls/s).
+    // threads do not fight over the GIL (the "careful" naive, ~34k calls/s).
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let tuned_runtime = naive::runtime_with_blocking_threads(cores)?;
     let tuned = naive_on(&tuned_runtime)?;
@@ -69,7 +69,7 @@ pub fn run(context: &Context) -> BenchResult<Section> {
         ],
         targets: vec![
             Target::at_least(
-                Source::Issue2,
+                Source::Dispatch,
                 format!("pooled throughput, {in_flight} in flight, vs naive"),
                 pooled / rate(calls, naive),
                 3.0,
