@@ -8,7 +8,7 @@
 
 /// How a parameter can be passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamKind {
+pub(crate) enum ParamKind {
     /// Before `/`: only by position, so never by keyword.
     PositionalOnly,
     /// A plain parameter.
@@ -19,34 +19,34 @@ pub enum ParamKind {
 
 /// One named parameter of a Python function (not `*args`/`**kwargs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PyParam {
+pub(crate) struct PyParam {
     /// The parameter name.
-    pub name: String,
+    pub(crate) name: String,
     /// How it can be passed.
-    pub kind: ParamKind,
+    pub(crate) kind: ParamKind,
     /// Whether it has a default value.
-    pub has_default: bool,
+    pub(crate) has_default: bool,
 }
 
 /// A top-level function.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PyFunction {
+pub(crate) struct PyFunction {
     /// The name after `def`.
-    pub def_name: String,
+    pub(crate) def_name: String,
     /// The names of `@x.command("name")` decorators; empty when there are none.
-    pub registered_as: Vec<String>,
+    pub(crate) registered_as: Vec<String>,
     /// The 1-based line of the `def`.
-    pub line: usize,
+    pub(crate) line: usize,
     /// The named parameters in order.
-    pub params: Vec<PyParam>,
+    pub(crate) params: Vec<PyParam>,
     /// Whether it takes `**kwargs`.
-    pub takes_var_keyword: bool,
+    pub(crate) takes_var_keyword: bool,
 }
 
 impl PyFunction {
     /// The command names this function answers to: its decorator names, or its own
     /// name when it has none.
-    pub fn command_names(&self) -> Vec<&str> {
+    pub(crate) fn command_names(&self) -> Vec<&str> {
         if self.registered_as.is_empty() {
             vec![self.def_name.as_str()]
         } else {
@@ -55,7 +55,7 @@ impl PyFunction {
     }
 
     /// Whether a keyword argument `key` is accepted.
-    pub fn accepts(&self, key: &str) -> bool {
+    pub(crate) fn accepts(&self, key: &str) -> bool {
         self.takes_var_keyword
             || self
                 .params
@@ -64,7 +64,7 @@ impl PyFunction {
     }
 
     /// The signature as `def name(a, b=..., **kwargs)`, for messages.
-    pub fn signature(&self) -> String {
+    pub(crate) fn signature(&self) -> String {
         let mut parts: Vec<String> = self
             .params
             .iter()
@@ -91,7 +91,7 @@ struct LogicalLine {
 }
 
 /// Every top-level function in `source`, in order.
-pub fn scan(source: &str) -> Vec<PyFunction> {
+pub(crate) fn scan(source: &str) -> Vec<PyFunction> {
     let mut functions = Vec::new();
     let mut decorators: Vec<String> = Vec::new();
     for line in logical_lines(source) {

@@ -181,3 +181,29 @@ fn streaming_methods_reject_call_options() {
         ],
     );
 }
+
+#[test]
+fn option_errors_and_checks_come_in_source_order() {
+    let errors = errors(
+        r#"trait M {
+            #[pime(timeout = "soon")]
+            fn a(&mut self, #[pime(renmae = "x")] _: u8) -> String;
+            type T;
+            #[pime(nmae = "x")]
+            async fn b(&self) -> pime::Result<()>;
+        }"#,
+    );
+    assert_errors(
+        &errors,
+        &[
+            "invalid timeout: `soon` has no number",
+            "python_module methods are `async fn`",
+            ": remove `mut`",
+            "unknown argument option `renmae`",
+            "give the argument a name",
+            "the return type must be `pime::Result<T>`",
+            "associated types are not supported",
+            "unknown option `nmae`",
+        ],
+    );
+}

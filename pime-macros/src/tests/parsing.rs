@@ -101,3 +101,60 @@ fn bad_method_options() {
         ],
     );
 }
+
+#[test]
+fn argument_options_report_duplicates_like_the_others() {
+    let errors = errors(
+        r#"trait M {
+            async fn a(
+                &self,
+                #[pime(rename = "x", rename = 5)] a: u8,
+                #[pime(rename = 5)] #[pime(rename = "y")] b: u8,
+                #[pime(foo, foo)] c: u8,
+            ) -> pime::Result<()>;
+        }"#,
+    );
+    assert_errors(
+        &errors,
+        &[
+            "`rename` is given twice; keep only one",
+            "`rename` takes the Python parameter name as a string",
+            "`rename` is given twice; keep only one",
+            "unknown argument option `foo`; the only one is `rename = \"python_name\"`",
+            "`foo` is given twice; keep only one",
+        ],
+    );
+}
+
+#[test]
+fn option_lists_report_in_list_order() {
+    let trait_ = "trait M { async fn a(&self) -> pime::Result<()>; }";
+    assert_errors(
+        &run(
+            "namespace = \"a-b\", clint = X, source = \"\", crate",
+            trait_,
+        )
+        .1,
+        &[
+            "invalid namespace `a-b`",
+            "unknown option `clint`",
+            "the source path is empty",
+            "option `crate` needs a value: write `crate = ::my_pime`",
+        ],
+    );
+    assert_errors(
+        &errors(
+            r#"trait M {
+                #[pime(timeout = "5 parsecs", nmae = "x")]
+                #[pime(no_wait = 1, no_wait)]
+                async fn a(&self) -> pime::Result<()>;
+            }"#,
+        ),
+        &[
+            "invalid timeout: unknown unit `parsecs`",
+            "unknown option `nmae`",
+            "`no_wait` is a flag and takes no value",
+            "`no_wait` is given twice",
+        ],
+    );
+}
