@@ -1,25 +1,26 @@
-//! The `key`, `key = value` lists inside `#[pime::python_module(...)]` and `#[pime(...)]`.
+//! The syntax of an option list, `key, key = value, ...`, inside
+//! `#[pime::python_module(...)]` and `#[pime(...)]`.
 
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::{Expr, ExprLit, Ident, Lit, LitStr, Token};
 
 /// One `key` or `key = value` entry.
-pub struct AttrArg {
+pub(crate) struct AttrArg {
     /// The key (keywords such as `crate` are allowed).
-    pub key: Ident,
+    pub(crate) key: Ident,
     /// The value after `=`, if any.
-    pub value: Option<Expr>,
+    pub(crate) value: Option<Expr>,
 }
 
 impl AttrArg {
     /// The key as written, without `r#`.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         self.key.unraw().to_string()
     }
 
     /// The value if it is a string literal.
-    pub fn lit_str(&self) -> Option<&LitStr> {
+    pub(crate) fn lit_str(&self) -> Option<&LitStr> {
         match &self.value {
             Some(Expr::Lit(ExprLit {
                 lit: Lit::Str(lit), ..
@@ -30,10 +31,10 @@ impl AttrArg {
 }
 
 /// A comma-separated list of [`AttrArg`]s.
-pub struct AttrArgs(pub Vec<AttrArg>);
+pub(crate) struct AttrArgs(pub(crate) Vec<AttrArg>);
 
 impl Parse for AttrArgs {
-    fn parse(input: ParseStream) -> syn::Result<Self> {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut args = Vec::new();
         while !input.is_empty() {
             let key = input.call(Ident::parse_any).map_err(|e| {

@@ -1,4 +1,5 @@
-//! Collects every compile error of one expansion so they are reported together.
+//! The compile errors of one expansion: collected in a list in the order they are
+//! found, and turned into `compile_error!`s once, at the end.
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
@@ -6,47 +7,51 @@ use std::fmt::Display;
 
 /// The compile errors found so far, in the order they were found.
 #[derive(Default)]
-pub struct Errors {
-    combined: Option<syn::Error>,
+pub(crate) struct Errors {
+    errors: Vec<syn::Error>,
 }
 
 impl Errors {
     /// Records `error`.
-    pub fn push(&mut self, error: syn::Error) {
-        match &mut self.combined {
-            Some(combined) => combined.combine(error),
-            None => self.combined = Some(error),
-        }
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        self.errors.push(error);
     }
 
     /// Records `message` spanned on `tokens` (the whole token range when the compiler
     /// can join it, the first token otherwise).
-    pub fn at(&mut self, tokens: impl ToTokens, message: impl Display) {
+    pub(crate) fn at(&mut self, tokens: impl ToTokens, message: impl Display) {
         self.push(syn::Error::new_spanned(tokens, message));
     }
 
     /// Records `message` at `span`.
-    pub fn at_span(&mut self, span: Span, message: impl Display) {
+    pub(crate) fn at_span(&mut self, span: Span, message: impl Display) {
         self.push(syn::Error::new(span, message));
     }
 
+    /// Records, in order, the errors recorded in `other`.
+    pub(crate) fn append(&mut self, other: &Errors) {
+        self.errors.extend(other.errors.iter().cloned());
+    }
+
     /// How many errors were recorded.
-    pub fn len(&self) -> usize {
-        self.combined
-            .as_ref()
-            .map_or(0, |e| e.clone().into_iter().count())
+    pub(crate) fn len(&self) -> usize {
+        self.errors.len()
     }
 
     /// Whether nothing was recorded.
-    pub fn is_empty(&self) -> bool {
-        self.combined.is_none()
+    pub(crate) fn is_empty(&self) -> bool {
+        self.errors.is_empty()
     }
 
-    /// The `compile_error!` invocations for every recorded error.
-    pub fn to_compile_errors(&self) -> TokenStream {
-        self.combined
-            .as_ref()
-            .map(syn::Error::to_compile_error)
-            .unwrap_or_default()
+    /// One `compile_error!` per recorded error, in order (nothing when there are none).
+    pub(crate) fn into_compile_errors(self) -> TokenStream {
+        let mut errors = self.errors.into_iter();
+        let Some(mut combined) = errors.next() else {
+            return TokenStream::new();
+        };
+        for error in errors {
+            combined.combine(error);
+        }
+        combined.to_compile_error()
     }
 }

@@ -4,16 +4,19 @@
 //! the documentation is on [`macro@python_module`].
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
 mod attr_args;
 mod errors;
 mod expand;
 mod model;
 mod names;
+mod option_table;
 mod options;
 mod parse;
 mod python_source;
-mod stub;
+mod types;
 mod validate;
 
 use proc_macro::TokenStream;
@@ -138,17 +141,24 @@ pub fn python_module(args: TokenStream, item: TokenStream) -> TokenStream {
     expand_python_module(args.into(), item.into()).into()
 }
 
-/// The macro on `proc_macro2` tokens (so unit tests can run it).
+/// The macro on `proc_macro2` tokens (so unit tests can run it): parse, check,
+/// expand, then every error at once.
 fn expand_python_module(args: TokenStream2, item: TokenStream2) -> TokenStream2 {
     let mut errors = Errors::default();
     let output = match parse::parse(args, item, &mut errors) {
         Parsed::NotATrait(tokens) => tokens,
         Parsed::Module(module) => {
-            let source = validate::check_module(&module, &mut errors);
-            expand::expand(&module, source.as_deref(), errors.is_empty())
+            let checked = validate::check_module(&module, &mut errors);
+            let complete = errors.is_empty();
+            expand::expand(
+                &module,
+                &checked.methods,
+                checked.source.as_deref(),
+                complete,
+            )
         }
     };
-    let errors = errors.to_compile_errors();
+    let errors = errors.into_compile_errors();
     quote!(#output #errors)
 }
 

@@ -1,78 +1,187 @@
-//! What the macro understood from the trait: the module and its methods.
+//! The model of a `#[python_module]` trait as parsing reads it: the module, its
+//! methods and their arguments. Each part keeps the syntax it was read from, so the
+//! checks can point at the right token, and what reading its options found wrong.
 
 use proc_macro2::Span;
-use syn::{Attribute, Ident, ItemTrait, LitStr, Path, Signature, Type};
+use syn::{Attribute, Ident, ItemTrait, Pat, PathArguments, TraitItem, TraitItemFn, Type};
+
+use crate::errors::Errors;
+use crate::options::{ArgOptions, MethodOptions, ModuleOptions};
+
+/// The shape every method must have, for error messages.
+pub(crate) const METHOD_SHAPE: &str = "async fn name(&self, arg: Type, ...) -> pime::Result<T>;";
 
 /// The whole `#[python_module]` trait.
-pub struct Module {
-    /// The trait as it will be emitted (`#[pime]` attributes removed, futures `Send`).
-    pub item: ItemTrait,
-    /// The client struct's name.
-    pub client: Ident,
-    /// The runtime crate path (default `::pime`).
-    pub krate: Option<Path>,
-    /// The namespace prefix of every command.
-    pub namespace: Option<String>,
-    /// The Python source to check against.
-    pub source: Option<LitStr>,
+pub(crate) struct Module {
+    /// The trait as written.
+    pub(crate) item: ItemTrait,
+    /// The options of the attribute.
+    pub(crate) options: ModuleOptions,
+    /// What reading the attribute's options found wrong.
+    pub(crate) option_errors: Errors,
+    /// The client struct's name (`client = ..`, or the trait's name + `Client`).
+    pub(crate) client: Ident,
     /// The trait's doc comment lines.
-    pub docs: Vec<String>,
-    /// Every method that parsed well enough to generate code for.
-    pub methods: Vec<Method>,
+    pub(crate) docs: Vec<String>,
+    /// The trait's items, in order.
+    pub(crate) items: Vec<Item>,
+}
+
+/// One item of the trait.
+pub(crate) enum Item {
+    /// A `fn`: one command.
+    Method(Box<Method>),
+    /// Anything else (a const, a type, a macro): not allowed.
+    Other(Box<TraitItem>),
 }
 
 /// One trait method, i.e. one command.
-pub struct Method {
-    /// The method's name.
-    pub ident: Ident,
-    /// The signature as emitted in the trait (desugared, attributes removed).
-    pub sig: Signature,
+pub(crate) struct Method {
+    /// The method as written, `#[pime]` attributes included.
+    pub(crate) function: TraitItemFn,
+    /// The `#[pime(...)]` options.
+    pub(crate) options: MethodOptions,
+    /// What reading the options found wrong.
+    pub(crate) option_errors: Errors,
     /// The method's `#[cfg]` attributes.
-    pub cfgs: Vec<Attribute>,
+    pub(crate) cfgs: Vec<Attribute>,
     /// The method's doc comment lines.
-    pub docs: Vec<String>,
+    pub(crate) docs: Vec<String>,
     /// The command name without the namespace.
-    pub name: String,
+    pub(crate) name: String,
     /// Where the command name comes from (the `name = ".."` literal or the method name).
-    pub name_span: Span,
+    pub(crate) name_span: Span,
     /// The full command name, namespace included.
-    pub command: String,
-    /// `#[pime(no_wait)]`.
-    pub no_wait: bool,
-    /// `#[pime(exclusive)]`.
-    pub exclusive: bool,
-    /// `#[pime(timeout = "..")]`, in milliseconds.
-    pub timeout_ms: Option<u64>,
-    /// The arguments after `&self`.
-    pub args: Vec<Arg>,
-    /// `T` in the declared `pime::Result<T>`.
-    pub output: Type,
-    /// `T` when the result is `pime::PyStream<T>` (`pime::Value` for a bare
-    /// `PyStream`): the method streams the items of the generator Python returns.
-    pub stream_item: Option<Type>,
+    pub(crate) command: String,
+    /// The arguments after the receiver.
+    pub(crate) args: Vec<Arg>,
+    /// What the method returns.
+    pub(crate) output: Output,
 }
 
-/// One argument, i.e. one keyword argument of the Python call.
-pub struct Arg {
-    /// The argument's name.
-    pub ident: Ident,
+/// What a method declares it returns.
+pub(crate) enum Output {
+    /// No return type.
+    Missing,
+    /// A type that is not `pime::Result<T>`.
+    NotResult(Type),
+    /// `pime::Result<T>` with an `impl Trait` (this one) inside `T`.
+    ImplTrait(Type),
+    /// `pime::Result<T>`: one result of type `T`.
+    Value(Type),
+    /// `pime::Result<T>` with `T` = `PyStream<Item>` (`pime::Value` for a bare
+    /// `PyStream`): the method streams the items of the generator Python returns.
+    Stream {
+        /// `T`.
+        ty: Type,
+        /// `Item`.
+        item: Type,
+    },
+    /// `pime::Result<T>` with `T` = `PyStream` given other arguments than one type.
+    MalformedStream {
+        /// `T`.
+        ty: Type,
+        /// The arguments after `PyStream`.
+        arguments: PathArguments,
+    },
+}
+
+impl Output {
+    /// `T` in the declared `pime::Result<T>`, if it is one.
+    pub(crate) fn ok_type(&self) -> Option<&Type> {
+        match self {
+            Output::Value(ty) | Output::Stream { ty, .. } | Output::MalformedStream { ty, .. } => {
+                Some(ty)
+            }
+            Output::Missing | Output::NotResult(_) | Output::ImplTrait(_) => None,
+        }
+    }
+
+    /// The item type of a streaming method.
+    pub(crate) fn stream_item(&self) -> Option<&Type> {
+        match self {
+            Output::Stream { item, .. } => Some(item),
+            _ => None,
+        }
+    }
+}
+
+/// One argument after the receiver, i.e. one keyword argument of the Python call.
+pub(crate) struct Arg {
     /// The argument's type as written.
-    pub ty: Type,
-    /// The Python keyword (the name, or `rename`).
-    pub key: String,
+    pub(crate) ty: Type,
+    /// What the pattern before `:` is.
+    pub(crate) binding: Binding,
+    /// The `#[pime(...)]` options.
+    pub(crate) options: ArgOptions,
+    /// What reading the options found wrong.
+    pub(crate) option_errors: Errors,
+}
+
+/// The pattern of an argument.
+pub(crate) enum Binding {
+    /// A plain name: the argument sends this keyword.
+    Named(Keyword),
+    /// `_`.
+    Wild(syn::token::Underscore),
+    /// Any other pattern (`(a, b)`, `mut a`, `ref a`).
+    Pattern(Pat),
+}
+
+/// The keyword argument a named argument sends.
+pub(crate) struct Keyword {
+    /// The argument's name.
+    pub(crate) ident: Ident,
+    /// The Python keyword (the name without `r#`, or `rename`).
+    pub(crate) key: String,
     /// Where the key comes from.
-    pub key_span: Span,
+    pub(crate) key_span: Span,
 }
 
 impl Method {
+    /// The method's name.
+    pub(crate) fn ident(&self) -> &Ident {
+        &self.function.sig.ident
+    }
+
     /// Whether the method carries `#[cfg]` attributes.
-    pub fn is_conditional(&self) -> bool {
+    pub(crate) fn is_conditional(&self) -> bool {
         !self.cfgs.is_empty()
+    }
+
+    /// The named arguments with their keywords (every argument, in a method that
+    /// passed the checks).
+    pub(crate) fn keywords(&self) -> impl Iterator<Item = (&Keyword, &Arg)> {
+        self.args
+            .iter()
+            .filter_map(|arg| arg.keyword().map(|keyword| (keyword, arg)))
+    }
+}
+
+impl Arg {
+    /// The keyword, when the argument has a plain name.
+    pub(crate) fn keyword(&self) -> Option<&Keyword> {
+        match &self.binding {
+            Binding::Named(keyword) => Some(keyword),
+            Binding::Wild(_) | Binding::Pattern(_) => None,
+        }
+    }
+}
+
+/// The name in `pat` when it is a plain `name` (no `ref`, `mut` or `@` pattern).
+pub(crate) fn plain_name(pat: &Pat) -> Option<&Ident> {
+    match pat {
+        Pat::Ident(pat)
+            if pat.by_ref.is_none() && pat.mutability.is_none() && pat.subpat.is_none() =>
+        {
+            Some(&pat.ident)
+        }
+        _ => None,
     }
 }
 
 /// The lines of the `///` doc comments among `attrs`.
-pub fn doc_lines(attrs: &[Attribute]) -> Vec<String> {
+pub(crate) fn doc_lines(attrs: &[Attribute]) -> Vec<String> {
     attrs
         .iter()
         .filter(|attr| attr.path().is_ident("doc"))

@@ -1,4 +1,5 @@
-//! Rules for the strings that reach Python: command names, namespaces, parameter keys.
+//! Rules for the strings that reach Python (command names, namespaces, parameter keys),
+//! the timeout syntax, and the did-you-mean suggestions of error messages.
 
 /// Python's hard keywords: no function or parameter can be named like this.
 const PYTHON_KEYWORDS: &[&str] = &[
@@ -9,7 +10,7 @@ const PYTHON_KEYWORDS: &[&str] = &[
 ];
 
 /// Whether `s` is a Python identifier (the ASCII rules plus Unicode letters and digits).
-pub fn is_python_identifier(s: &str) -> bool {
+pub(crate) fn is_python_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     match chars.next() {
         Some(first) if first == '_' || first.is_alphabetic() => {}
@@ -19,12 +20,12 @@ pub fn is_python_identifier(s: &str) -> bool {
 }
 
 /// Whether `s` is a Python hard keyword.
-pub fn is_python_keyword(s: &str) -> bool {
+pub(crate) fn is_python_keyword(s: &str) -> bool {
     PYTHON_KEYWORDS.contains(&s)
 }
 
 /// Checks one command name (or one namespace segment); `Err` says what is wrong.
-pub fn check_command_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_command_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("the name is empty".into());
     }
@@ -50,7 +51,7 @@ pub fn check_command_name(name: &str) -> Result<(), String> {
 }
 
 /// Checks one parameter key (the Python keyword argument name).
-pub fn check_param_key(key: &str) -> Result<(), String> {
+pub(crate) fn check_param_key(key: &str) -> Result<(), String> {
     if key.is_empty() {
         return Err("the parameter name is empty".into());
     }
@@ -71,7 +72,7 @@ pub fn check_param_key(key: &str) -> Result<(), String> {
 }
 
 /// The closest of `candidates` to `name`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
@@ -104,7 +105,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Parses a timeout such as `"500ms"`, `"2s"` or `"1m"` into milliseconds.
-pub fn parse_timeout_ms(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_timeout_ms(text: &str) -> Result<u64, String> {
     const HOW: &str = "write a whole number and a unit: \"500ms\", \"2s\" or \"1m\"";
     let text = text.trim();
     let split = text
@@ -136,7 +137,7 @@ pub fn parse_timeout_ms(text: &str) -> Result<u64, String> {
 }
 
 /// Formats a millisecond count the way a user would write it.
-pub fn format_ms(millis: u64) -> String {
+pub(crate) fn format_ms(millis: u64) -> String {
     if millis % 60_000 == 0 {
         format!("{}m", millis / 60_000)
     } else if millis % 1_000 == 0 {

@@ -1,114 +1,83 @@
-//! The options of `#[pime::python_module(...)]`: `client`, `namespace`, `crate`, `source`.
+//! The option tables of the three attributes, and what each one reads into:
+//! `#[pime::python_module(client, namespace, crate, source)]` on the trait,
+//! `#[pime(name, no_wait, exclusive, timeout)]` on a method, `#[pime(rename)]` on an
+//! argument.
 
-use syn::{Expr, ExprPath, Ident, LitStr, Path};
+use proc_macro2::Span;
+use syn::{Ident, LitStr, Path};
 
-use crate::attr_args::{AttrArg, AttrArgs};
 use crate::errors::Errors;
 use crate::names;
+use crate::option_table::{Kind, Messages, OptionSpec, Table};
 
-/// What the valid options look like, for error messages.
-const VALID_OPTIONS: &str = "valid options: `client = Name`, `namespace = \"name\"`, \
-`crate = path`, `source = \"path/to/module.py\"`";
-
-/// The parsed module options.
+/// The options of `#[pime::python_module(...)]`.
 #[derive(Default)]
-pub struct Options {
+pub(crate) struct ModuleOptions {
     /// `client = Name`: the generated struct's name.
-    pub client: Option<Ident>,
+    pub(crate) client: Option<Ident>,
     /// `namespace = "greeter"`: prefix of every command (`"greeter.hello"`).
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// `crate = path`: where the runtime crate is (default `::pime`).
-    pub krate: Option<Path>,
+    pub(crate) krate: Option<Path>,
     /// `source = "file.py"`: the Python module to check commands against.
-    pub source: Option<LitStr>,
+    pub(crate) source: Option<LitStr>,
 }
 
-impl Options {
-    /// Parses the attribute's arguments, recording every problem in `errors`.
-    pub fn parse(args: proc_macro2::TokenStream, errors: &mut Errors) -> Options {
-        let mut options = Options::default();
-        let parsed = match syn::parse2::<AttrArgs>(args) {
-            Ok(parsed) => parsed,
-            Err(error) => {
-                errors.push(syn::Error::new(
-                    error.span(),
-                    format!("{error}; {VALID_OPTIONS}"),
-                ));
-                return options;
-            }
-        };
-        let mut seen: Vec<String> = Vec::new();
-        for arg in &parsed.0 {
-            let name = arg.name();
-            if seen.contains(&name) {
-                errors.at(
-                    &arg.key,
-                    format!("option `{name}` is given twice; keep only one"),
-                );
-                continue;
-            }
-            seen.push(name.clone());
-            match name.as_str() {
-                "client" => options.client = parse_client(arg, errors),
-                "namespace" => options.namespace = parse_namespace(arg, errors),
-                "crate" => options.krate = parse_crate(arg, errors),
-                "source" => options.source = parse_source(arg, errors),
-                _ => errors.at(
-                    &arg.key,
-                    format!("unknown option `{name}`; {VALID_OPTIONS}"),
-                ),
-            }
-        }
-        options
-    }
-}
+/// The table of [`ModuleOptions`].
+pub(crate) static MODULE_OPTIONS: Table<ModuleOptions> = Table {
+    options: &[
+        OptionSpec {
+            key: "client",
+            kind: Kind::Ident(|options, ident| options.client = Some(ident)),
+            usage: "client = Name",
+            example: "client = GreeterClient",
+            expects: "`client` takes the name of the struct to generate, without quotes: \
+                      `client = GreeterClient`",
+        },
+        OptionSpec {
+            key: "namespace",
+            kind: Kind::Str(read_namespace),
+            usage: "namespace = \"name\"",
+            example: "namespace = \"greeter\"",
+            expects: "`namespace` takes a string literal: `namespace = \"greeter\"`",
+        },
+        OptionSpec {
+            key: "crate",
+            kind: Kind::Path(|options, path| options.krate = Some(path)),
+            usage: "crate = path",
+            example: "crate = ::my_pime",
+            expects: "`crate` takes the path of the pime crate, without quotes: \
+                      `crate = ::my_pime`",
+        },
+        OptionSpec {
+            key: "source",
+            kind: Kind::Str(read_source),
+            usage: "source = \"path/to/module.py\"",
+            example: "source = \"path/to/module.py\"",
+            expects: "`source` takes a string literal: `source = \"path/to/module.py\"` \
+                      (relative to the crate's Cargo.toml)",
+        },
+    ],
+    messages: Messages {
+        valid: "valid options: {list}",
+        unknown: "unknown option `{key}`; {valid}",
+        duplicate: "option `{key}` is given twice; keep only one",
+        unreadable: "{error}; {valid}",
+        bare: None,
+        missing_value: Some("option `{key}` needs a value: write `{example}`"),
+    },
+};
 
-fn missing_value(arg: &AttrArg, errors: &mut Errors, example: &str) {
-    errors.at(
-        &arg.key,
-        format!("option `{}` needs a value: write `{example}`", arg.name()),
-    );
-}
-
-fn parse_client(arg: &AttrArg, errors: &mut Errors) -> Option<Ident> {
-    match &arg.value {
-        Some(Expr::Path(ExprPath {
-            qself: None,
-            path,
-            attrs,
-        })) if attrs.is_empty() && path.get_ident().is_some() => path.get_ident().cloned(),
-        Some(value) => {
-            errors.at(
-                value,
-                "`client` takes the name of the struct to generate, without quotes: `client = GreeterClient`",
-            );
-            None
-        }
-        None => {
-            missing_value(arg, errors, "client = GreeterClient");
-            None
-        }
-    }
-}
-
-fn parse_namespace(arg: &AttrArg, errors: &mut Errors) -> Option<String> {
-    let Some(lit) = arg.lit_str() else {
-        match &arg.value {
-            Some(value) => errors.at(
-                value,
-                "`namespace` takes a string literal: `namespace = \"greeter\"`",
-            ),
-            None => missing_value(arg, errors, "namespace = \"greeter\""),
-        }
-        return None;
-    };
+/// A namespace is one or more Python identifiers joined by dots; one that is not is
+/// left out (the commands then have none), after the error.
+fn read_namespace(options: &mut ModuleOptions, _key: &Ident, lit: &LitStr, errors: &mut Errors) {
     let namespace = lit.value();
     if namespace.is_empty() {
         errors.at(
             lit,
             "the namespace is empty: leave the option out, or write `namespace = \"greeter\"`",
         );
-        return None;
+        return;
     }
     for segment in namespace.split('.') {
         if let Err(problem) = names::check_command_name(segment) {
@@ -119,57 +88,122 @@ fn parse_namespace(arg: &AttrArg, errors: &mut Errors) -> Option<String> {
                      Python identifiers joined by dots, such as `greeter` or `plugins.greeter`"
                 ),
             );
-            return None;
+            return;
         }
     }
-    Some(namespace)
+    options.namespace = Some(namespace);
 }
 
-fn parse_crate(arg: &AttrArg, errors: &mut Errors) -> Option<Path> {
-    match &arg.value {
-        Some(Expr::Path(ExprPath {
-            qself: None,
-            path,
-            attrs,
-        })) if attrs.is_empty() => Some(path.clone()),
-        Some(value) => {
-            if let Some(lit) = arg.lit_str() {
-                if let Ok(path) = lit.parse::<Path>() {
-                    return Some(path);
-                }
-            }
-            errors.at(
-                value,
-                "`crate` takes the path of the pime crate, without quotes: `crate = ::my_pime`",
-            );
-            None
+fn read_source(options: &mut ModuleOptions, _key: &Ident, lit: &LitStr, errors: &mut Errors) {
+    if lit.value().is_empty() {
+        errors.at(
+            lit,
+            "the source path is empty: write `source = \"path/to/module.py\"` (relative to the crate's Cargo.toml)",
+        );
+        return;
+    }
+    options.source = Some(lit.clone());
+}
+
+/// The options of `#[pime(...)]` on a method. Each keeps the span of its key, so a
+/// check can point at it.
+#[derive(Default)]
+pub(crate) struct MethodOptions {
+    /// `name = "python_name"`: the command name, instead of the method's.
+    pub(crate) name: Option<LitStr>,
+    /// `no_wait`: fire and forget.
+    pub(crate) no_wait: Option<Span>,
+    /// `exclusive`: run inline on the engine's GIL thread.
+    pub(crate) exclusive: Option<Span>,
+    /// `timeout = "500ms"`.
+    pub(crate) timeout: Option<Timeout>,
+}
+
+/// A `timeout = ".."` option.
+pub(crate) struct Timeout {
+    /// The deadline in milliseconds.
+    pub(crate) ms: u64,
+    /// The `timeout` key.
+    pub(crate) span: Span,
+}
+
+/// The table of [`MethodOptions`].
+pub(crate) static METHOD_OPTIONS: Table<MethodOptions> = Table {
+    options: &[
+        OptionSpec {
+            key: "name",
+            kind: Kind::Str(|options, _, lit, _| options.name = Some(lit.clone())),
+            usage: "name = \"python_name\"",
+            example: "name = \"python_name\"",
+            expects: "`name` takes the Python command name as a string: `name = \"python_name\"`",
+        },
+        OptionSpec {
+            key: "no_wait",
+            kind: Kind::Flag(|options, key| options.no_wait = Some(key.span())),
+            usage: "no_wait",
+            example: "no_wait",
+            expects: "`no_wait` is a flag and takes no value: write `#[pime(no_wait)]`",
+        },
+        OptionSpec {
+            key: "exclusive",
+            kind: Kind::Flag(|options, key| options.exclusive = Some(key.span())),
+            usage: "exclusive",
+            example: "exclusive",
+            expects: "`exclusive` is a flag and takes no value: write `#[pime(exclusive)]`",
+        },
+        OptionSpec {
+            key: "timeout",
+            kind: Kind::Str(read_timeout),
+            usage: "timeout = \"500ms\"",
+            example: "timeout = \"500ms\"",
+            expects:
+                "`timeout` takes a duration string: `timeout = \"500ms\"`, `\"2s\"` or `\"1m\"`",
+        },
+    ],
+    messages: Messages {
+        valid: "valid method options: {list}",
+        unknown: "unknown option `{key}`; {valid}",
+        duplicate: "`{key}` is given twice; keep only one",
+        unreadable: "{error}; {valid}",
+        bare: Some("write the options in parentheses, such as #[pime(no_wait)]; {valid}"),
+        missing_value: None,
+    },
+};
+
+fn read_timeout(options: &mut MethodOptions, key: &Ident, lit: &LitStr, errors: &mut Errors) {
+    match names::parse_timeout_ms(&lit.value()) {
+        Ok(ms) => {
+            options.timeout = Some(Timeout {
+                ms,
+                span: key.span(),
+            })
         }
-        None => {
-            missing_value(arg, errors, "crate = ::my_pime");
-            None
-        }
+        Err(problem) => errors.at(lit, format!("invalid timeout: {problem}")),
     }
 }
 
-fn parse_source(arg: &AttrArg, errors: &mut Errors) -> Option<LitStr> {
-    match arg.lit_str() {
-        Some(lit) if !lit.value().is_empty() => Some(lit.clone()),
-        Some(lit) => {
-            errors.at(
-                lit,
-                "the source path is empty: write `source = \"path/to/module.py\"` (relative to the crate's Cargo.toml)",
-            );
-            None
-        }
-        None => {
-            match &arg.value {
-                Some(value) => errors.at(
-                    value,
-                    "`source` takes a string literal: `source = \"path/to/module.py\"` (relative to the crate's Cargo.toml)",
-                ),
-                None => missing_value(arg, errors, "source = \"path/to/module.py\""),
-            }
-            None
-        }
-    }
+/// The options of `#[pime(...)]` on an argument.
+#[derive(Default)]
+pub(crate) struct ArgOptions {
+    /// `rename = "python_name"`: the Python keyword, instead of the argument's name.
+    pub(crate) rename: Option<LitStr>,
 }
+
+/// The table of [`ArgOptions`].
+pub(crate) static ARG_OPTIONS: Table<ArgOptions> = Table {
+    options: &[OptionSpec {
+        key: "rename",
+        kind: Kind::Str(|options, _, lit, _| options.rename = Some(lit.clone())),
+        usage: "rename = \"python_name\"",
+        example: "rename = \"python_name\"",
+        expects: "`rename` takes the Python parameter name as a string: `rename = \"python_name\"`",
+    }],
+    messages: Messages {
+        valid: "the only one is {list}",
+        unknown: "unknown argument option `{key}`; {valid}",
+        duplicate: "`{key}` is given twice; keep only one",
+        unreadable: "{error}; write #[pime(rename = \"python_name\")]",
+        bare: None,
+        missing_value: None,
+    },
+};

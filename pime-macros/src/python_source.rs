@@ -8,7 +8,7 @@
 
 /// How a parameter can be passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamKind {
+pub(crate) enum ParamKind {
     /// Before `/`: only by position, so never by keyword.
     PositionalOnly,
     /// A plain parameter.
@@ -19,34 +19,34 @@ pub enum ParamKind {
 
 /// One named parameter of a Python function (not `*args`/`**kwargs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PyParam {
+pub(crate) struct PyParam {
     /// The parameter name.
-    pub name: String,
+    pub(crate) name: String,
     /// How it can be passed.
-    pub kind: ParamKind,
+    pub(crate) kind: ParamKind,
     /// Whether it has a default value.
-    pub has_default: bool,
+    pub(crate) has_default: bool,
 }
 
 /// A top-level function.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PyFunction {
+pub(crate) struct PyFunction {
     /// The name after `def`.
-    pub def_name: String,
+    pub(crate) def_name: String,
     /// The names of `@x.command("name")` decorators; empty when there are none.
-    pub registered_as: Vec<String>,
+    pub(crate) registered_as: Vec<String>,
     /// The 1-based line of the `def`.
-    pub line: usize,
+    pub(crate) line: usize,
     /// The named parameters in order.
-    pub params: Vec<PyParam>,
+    pub(crate) params: Vec<PyParam>,
     /// Whether it takes `**kwargs`.
-    pub takes_var_keyword: bool,
+    pub(crate) takes_var_keyword: bool,
 }
 
 impl PyFunction {
     /// The command names this function answers to: its decorator names, or its own
     /// name when it has none.
-    pub fn command_names(&self) -> Vec<&str> {
+    pub(crate) fn command_names(&self) -> Vec<&str> {
         if self.registered_as.is_empty() {
             vec![self.def_name.as_str()]
         } else {
@@ -55,7 +55,7 @@ impl PyFunction {
     }
 
     /// Whether a keyword argument `key` is accepted.
-    pub fn accepts(&self, key: &str) -> bool {
+    pub(crate) fn accepts(&self, key: &str) -> bool {
         self.takes_var_keyword
             || self
                 .params
@@ -64,7 +64,7 @@ impl PyFunction {
     }
 
     /// The signature as `def name(a, b=..., **kwargs)`, for messages.
-    pub fn signature(&self) -> String {
+    pub(crate) fn signature(&self) -> String {
         let mut parts: Vec<String> = self
             .params
             .iter()
@@ -91,7 +91,7 @@ struct LogicalLine {
 }
 
 /// Every top-level function in `source`, in order.
-pub fn scan(source: &str) -> Vec<PyFunction> {
+pub(crate) fn scan(source: &str) -> Vec<PyFunction> {
     let mut functions = Vec::new();
     let mut decorators: Vec<String> = Vec::new();
     for line in logical_lines(source) {
@@ -391,141 +391,4 @@ fn split_top_level(text: &str, separator: char) -> Vec<&str> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(functions: &[PyFunction]) -> Vec<&str> {
-        functions.iter().map(|f| f.def_name.as_str()).collect()
-    }
-
-    #[test]
-    fn finds_top_level_defs_only() {
-        let source = r#"
-import os
-"""A docstring that mentions
-def not_a_function(x):
-"""
-
-def hello(name: str) -> str:
-    def inner(y):
-        pass
-    return "hi " + name
-
-class C:
-    def method(self, z):
-        pass
-
-async def fetch(url, *, timeout: float = 1.0, **kwargs):
-    pass
-
-if True:
-    def hidden(): pass
-x = "def fake(a):"
-def one_liner(a, b=2): return a  # def commented(c)
-"#;
-        let functions = scan(source);
-        assert_eq!(names(&functions), ["hello", "fetch", "one_liner"]);
-        assert_eq!(functions[0].line, 7);
-        assert!(functions[0].accepts("name"));
-        assert!(!functions[0].accepts("y"));
-        assert!(functions[1].takes_var_keyword);
-        assert!(functions[1].accepts("anything"));
-        assert_eq!(
-            functions[1].params,
-            [
-                PyParam {
-                    name: "url".into(),
-                    kind: ParamKind::PositionalOrKeyword,
-                    has_default: false
-                },
-                PyParam {
-                    name: "timeout".into(),
-                    kind: ParamKind::KeywordOnly,
-                    has_default: true
-                },
-            ]
-        );
-        assert!(functions[2].params[1].has_default);
-        assert!(!functions[2].params[0].has_default);
-    }
-
-    #[test]
-    fn multi_line_signatures_and_tricky_defaults() {
-        let source = "def f(\n    a: dict[str, int] = {'x': 1, 'y': (2, 3)},\n    b: str = \"),(\",  # comment ) here\n    c=a == b,\n    d: int \\\n    = 4,\n    /,\n    e=5,\n):\n    pass\n";
-        let functions = scan(source);
-        assert_eq!(functions.len(), 1);
-        let params: Vec<(&str, ParamKind, bool)> = functions[0]
-            .params
-            .iter()
-            .map(|p| (p.name.as_str(), p.kind, p.has_default))
-            .collect();
-        assert_eq!(
-            params,
-            [
-                ("a", ParamKind::PositionalOnly, true),
-                ("b", ParamKind::PositionalOnly, true),
-                ("c", ParamKind::PositionalOnly, true),
-                ("d", ParamKind::PositionalOnly, true),
-                ("e", ParamKind::PositionalOrKeyword, true),
-            ]
-        );
-        assert!(!functions[0].accepts("a"));
-        assert!(functions[0].accepts("e"));
-    }
-
-    #[test]
-    fn command_decorators() {
-        let source = r#"
-import pime
-broker = pime.Broker()
-
-@broker.command
-def hello(name): ...
-
-@broker.command("bye")
-async def goodbye(): ...
-
-@broker.command(name='greeter.add')
-@other_decorator(1)
-def add(a, b): ...
-
-@functools.cache
-def plain(): ...
-"#;
-        let functions = scan(source);
-        let names: Vec<Vec<&str>> = functions.iter().map(PyFunction::command_names).collect();
-        assert_eq!(
-            names,
-            [
-                vec!["hello"],
-                vec!["bye"],
-                vec!["greeter.add"],
-                vec!["plain"]
-            ]
-        );
-        assert_eq!(functions[1].signature(), "def goodbye()");
-    }
-
-    #[test]
-    fn signature_text() {
-        let functions = scan("def f(a, b=1, **kw): pass\n");
-        assert_eq!(functions[0].signature(), "def f(a, b=..., **kwargs)");
-    }
-
-    #[test]
-    fn crlf_and_unterminated_input_do_not_panic() {
-        assert_eq!(
-            names(&scan("def a(x):\r\n    pass\r\ndef b(y):\r\n")),
-            ["a", "b"]
-        );
-        assert_eq!(
-            names(&scan("def broken(x, 'unterminated")),
-            Vec::<&str>::new()
-        );
-        assert_eq!(names(&scan("def")), Vec::<&str>::new());
-        assert_eq!(
-            names(&scan("\"\"\"never closed\ndef f(): pass")),
-            Vec::<&str>::new()
-        );
-    }
-}
+mod tests;

@@ -1,224 +1,121 @@
-//! Checks that need the whole module: duplicate commands and keys, clashes with
-//! generated items, and the Python source file.
+//! The check pass: every rule a `#[python_module]` trait must follow, run over the
+//! parsed model. Errors come in source order: the attribute's options, the trait,
+//! each item in turn (its own options first), then the rules across methods and the
+//! Python source file.
+
+mod collisions;
+mod method;
+mod source;
 
 use std::path::PathBuf;
 
 use syn::ext::IdentExt;
+use syn::TraitItem;
 
 use crate::errors::Errors;
-use crate::model::{Method, Module};
-use crate::names;
-use crate::python_source::{self, ParamKind, PyFunction};
-use crate::stub;
+use crate::model::{Item, Method, Module, METHOD_SHAPE};
+use crate::option_table::is_option_attr;
 
-/// Names the macro itself puts on the client struct (inherent or derived items).
-const GENERATED_NAMES: &[&str] = &[
-    "verify",
-    "clone",
-    "clone_from",
-    "default",
-    "COMMANDS",
-    "PYTHON_STUB",
-];
+use method::check_method;
 
-/// Runs every whole-module check. Returns the absolute path of the Python source
-/// file when there is one that could be read (so the caller can make the crate
-/// recompile when it changes).
-pub fn check_module(module: &Module, errors: &mut Errors) -> Option<PathBuf> {
-    check_duplicate_commands(&module.methods, errors);
-    for method in &module.methods {
-        check_duplicate_keys(method, errors);
-        check_clash(module, method, errors);
-    }
-    check_source(module, errors)
+/// What the checks let through.
+pub(crate) struct Checked<'m> {
+    /// The methods without errors of their own, in order: the ones to generate client
+    /// code for. The rules across methods run on these only.
+    pub(crate) methods: Vec<&'m Method>,
+    /// The absolute path of the Python source file, when there is one that could be
+    /// read (so the expansion can make the crate recompile when it changes).
+    pub(crate) source: Option<PathBuf>,
 }
 
-fn check_duplicate_commands(methods: &[Method], errors: &mut Errors) {
-    for (i, first) in methods.iter().enumerate() {
-        for second in &methods[i + 1..] {
-            if first.command != second.command || first.is_conditional() || second.is_conditional()
-            {
-                continue;
+/// Runs every check on `module`.
+pub(crate) fn check_module<'m>(module: &'m Module, errors: &mut Errors) -> Checked<'m> {
+    errors.append(&module.option_errors);
+    check_trait(module, errors);
+    let mut methods = Vec::new();
+    for item in &module.items {
+        match item {
+            Item::Method(method) => {
+                if check_method(method, errors) {
+                    methods.push(&**method);
+                }
             }
-            for (this, other) in [(first, second), (second, first)] {
-                errors.at_span(
-                    this.name_span,
-                    format!(
-                        "command `{}` is sent by both `{}` and `{}`; give one of them another name with #[pime(name = \"...\")]",
-                        this.command,
-                        this.ident.unraw(),
-                        other.ident.unraw()
-                    ),
-                );
-            }
+            Item::Other(other) => check_other_item(other, errors),
         }
     }
+    collisions::check_collisions(module, &methods, errors);
+    let source = source::check_source(module, &methods, errors);
+    Checked { methods, source }
 }
 
-fn check_duplicate_keys(method: &Method, errors: &mut Errors) {
-    for (i, first) in method.args.iter().enumerate() {
-        for second in &method.args[i + 1..] {
-            if first.key != second.key {
-                continue;
-            }
-            for (this, other) in [(first, second), (second, first)] {
-                errors.at_span(
-                    this.key_span,
-                    format!(
-                        "arguments `{}` and `{}` both send the Python keyword argument `{}`; rename one with #[pime(rename = \"...\")]",
-                        this.ident.unraw(),
-                        other.ident.unraw(),
-                        this.key
-                    ),
-                );
-            }
-        }
-    }
-}
-
-fn check_clash(module: &Module, method: &Method, errors: &mut Errors) {
-    let name = method.ident.unraw().to_string();
-    if GENERATED_NAMES.contains(&name.as_str()) {
+/// The rules on the trait itself.
+fn check_trait(module: &Module, errors: &mut Errors) {
+    let item = &module.item;
+    if !item.generics.params.is_empty() {
         errors.at(
-            &method.ident,
-            format!(
-                "method `{name}` clashes with `{}::{name}`, which the macro generates; rename the method \
-                 and keep the Python command with #[pime(name = \"{}\")]",
-                module.client, method.name
-            ),
+            &item.generics,
+            "a python_module trait cannot be generic: Python commands have one fixed signature; \
+             remove the generic parameters and use concrete types",
         );
     }
-}
-
-fn check_source(module: &Module, errors: &mut Errors) -> Option<PathBuf> {
-    let lit = module.source.as_ref()?;
-    let given = lit.value();
-    let base = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let path = base.join(&given);
-    let text = match std::fs::read(&path) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(error) => {
-            errors.at(
-                lit,
-                format!(
-                    "cannot read the Python source `{given}`: {error}; the path is relative to the \
-                     directory of the crate's Cargo.toml (CARGO_MANIFEST_DIR)"
-                ),
-            );
-            return None;
-        }
-    };
-    let functions = python_source::scan(&text);
-    for method in &module.methods {
-        check_method_against(
-            &given,
-            &functions,
-            method,
-            module.namespace.is_some(),
-            errors,
-        );
-    }
-    Some(path)
-}
-
-fn check_method_against(
-    file: &str,
-    functions: &[PyFunction],
-    method: &Method,
-    namespaced: bool,
-    errors: &mut Errors,
-) {
-    let found = functions
-        .iter()
-        .find(|f| f.command_names().contains(&method.command.as_str()))
-        .or_else(|| {
-            namespaced
-                .then(|| {
-                    functions
-                        .iter()
-                        .find(|f| f.command_names().contains(&method.name.as_str()))
-                })
-                .flatten()
-        });
-    let Some(function) = found else {
-        let suggestion = names::did_you_mean(
-            &method.name,
-            functions.iter().flat_map(PyFunction::command_names),
-        )
-        .map(|close| format!("; did you mean `{close}`?"))
-        .unwrap_or_default();
+    if let Some(where_clause) = &item.generics.where_clause {
         errors.at(
-            &method.ident,
+            where_clause,
+            "a python_module trait cannot have a `where` clause; remove it",
+        );
+    }
+    if let Some(unsafety) = &item.unsafety {
+        errors.at(
+            unsafety,
+            "a python_module trait cannot be `unsafe`; remove `unsafe`",
+        );
+    }
+    if let Some(auto) = &item.auto_token {
+        errors.at(auto, "a python_module trait cannot be an `auto` trait");
+    }
+    for attr in item.attrs.iter().filter(|a| is_option_attr(a)) {
+        errors.at(
+            attr,
+            "module options go in the attribute itself: \
+             #[pime::python_module(client = Name, namespace = \"...\", crate = path, source = \"file.py\")]",
+        );
+    }
+    if module.client == item.ident {
+        errors.at(
+            &module.client,
             format!(
-                "`{file}` has no top-level function for command `{}`: add `def {}(...)` to it, or fix the \
-                 command name with #[pime(name = \"...\")]{suggestion}",
-                method.command, method.name
+                "the client struct needs a name other than the trait's; for example `client = {}Client`",
+                item.ident.unraw()
             ),
         );
-        return;
-    };
-    let where_ = format!(
-        "`{}` ({file}, line {})",
-        function.signature(),
-        function.line
-    );
-    for arg in &method.args {
-        if function.accepts(&arg.key) {
-            continue;
-        }
-        let positional_only = function
-            .params
-            .iter()
-            .any(|p| p.name == arg.key && p.kind == ParamKind::PositionalOnly);
-        let message = if positional_only {
-            format!(
-                "`{}` is positional-only in Python {where_} (it comes before `/`), but commands are called with \
-                 keyword arguments; move it after the `/` in Python",
-                arg.key
-            )
-        } else {
-            // Suggest only names that no other argument sends already.
-            let accepted: Vec<&str> = function
-                .params
-                .iter()
-                .filter(|p| p.kind != ParamKind::PositionalOnly)
-                .map(|p| p.name.as_str())
-                .filter(|name| !method.args.iter().any(|a| a.key == *name))
-                .collect();
-            let suggestion = names::did_you_mean(&arg.key, accepted.iter().copied())
-                .map(|close| format!("; did you mean #[pime(rename = \"{close}\")]?"))
-                .unwrap_or_default();
-            format!(
-                "Python {where_} takes no argument `{}`; add it to the Python function or rename this one \
-                 with #[pime(rename = \"...\")]{suggestion}",
-                arg.key
-            )
-        };
-        errors.at_span(arg.key_span, message);
     }
-    for param in function.params.iter().filter(|p| !p.has_default) {
-        match method.args.iter().find(|arg| arg.key == param.name) {
-            None => errors.at(
-                &method.ident,
-                format!(
-                    "Python {where_} requires `{}`, which `{}` does not send; add an argument `{}: ...` \
-                     or give the parameter a default in Python",
-                    param.name,
-                    method.ident.unraw(),
-                    param.name
-                ),
+    if item.items.is_empty() {
+        errors.at(
+            &item.ident,
+            format!(
+                "trait `{}` declares no commands; add at least one method: `{METHOD_SHAPE}`",
+                item.ident
             ),
-            Some(arg) if stub::option_inner(&arg.ty).is_some() => errors.at_span(
-                arg.key_span,
-                format!(
-                    "`{}` is an `Option`, left out of the call when it is `None`, but Python {where_} requires \
-                     it; give it a default in Python (`{}=None`)",
-                    arg.key, param.name
-                ),
-            ),
-            Some(_) => {}
-        }
+        );
+    }
+}
+
+/// A trait item other than a method.
+fn check_other_item(item: &TraitItem, errors: &mut Errors) {
+    match item {
+        TraitItem::Const(constant) => errors.at(
+            constant,
+            "a python_module trait holds only commands, so associated consts are not supported; \
+             move the const out of the trait",
+        ),
+        TraitItem::Type(ty) => errors.at(
+            ty,
+            "a python_module trait holds only commands, so associated types are not supported; \
+             use concrete types in the method signatures",
+        ),
+        other => errors.at(
+            other,
+            format!("a python_module trait holds only commands: `{METHOD_SHAPE}`"),
+        ),
     }
 }

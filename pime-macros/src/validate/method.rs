@@ -1,0 +1,226 @@
+//! The rules on one method: its signature, receiver, arguments, return type, command
+//! name and the options that do not go together.
+
+use syn::{FnArg, GenericParam, Signature, TraitItemFn};
+
+use crate::errors::Errors;
+use crate::model::{Arg, Binding, Method, Output, METHOD_SHAPE};
+use crate::names;
+use crate::types::{find_impl_trait, is_impl_stream, is_unit};
+
+/// Checks one method, reporting what reading its options found wrong first. Returns
+/// whether it had no errors, i.e. whether to generate client code for it.
+pub(crate) fn check_method(method: &Method, errors: &mut Errors) -> bool {
+    let before = errors.len();
+    errors.append(&method.option_errors);
+    check_signature(&method.function, errors);
+    check_receiver(&method.function.sig, errors);
+    for arg in &method.args {
+        check_arg(arg, errors);
+    }
+    check_output(method, errors);
+    check_command_name(method, errors);
+    if method.output.stream_item().is_some() {
+        check_stream_options(method, errors);
+    } else {
+        check_no_wait(method, errors);
+    }
+    errors.len() == before
+}
+
+/// Everything but `async fn name(..) -> ..;`: qualifiers, a body, generics.
+fn check_signature(function: &TraitItemFn, errors: &mut Errors) {
+    let sig = &function.sig;
+    if let Some(constness) = &sig.constness {
+        errors.at(constness, format!("remove `const`: write `{METHOD_SHAPE}`"));
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        errors.at(unsafety, format!("remove `unsafe`: write `{METHOD_SHAPE}`"));
+    }
+    if let Some(abi) = &sig.abi {
+        errors.at(abi, format!("remove the ABI: write `{METHOD_SHAPE}`"));
+    }
+    if sig.asyncness.is_none() {
+        errors.at(
+            sig.fn_token,
+            format!(
+                "python_module methods are `async fn` (the macro makes their futures `Send`): write `{METHOD_SHAPE}`"
+            ),
+        );
+    }
+    if let Some(body) = &function.default {
+        errors.at(
+            body,
+            "remove the default body and end the declaration with `;`: the generated client implements every method by calling Python",
+        );
+    }
+    for param in &sig.generics.params {
+        match param {
+            GenericParam::Lifetime(_) => {}
+            _ => errors.at(
+                param,
+                "python_module methods cannot be generic: each Python command has one signature; use concrete types",
+            ),
+        }
+    }
+    if let Some(where_clause) = &sig.generics.where_clause {
+        errors.at(
+            where_clause,
+            "remove the `where` clause: python_module methods cannot be generic",
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.at(variadic, "python_module methods cannot be variadic");
+    }
+}
+
+fn check_receiver(sig: &Signature, errors: &mut Errors) {
+    let fix = "python_module methods take `&self` (the client is a stateless `Copy` handle)";
+    match sig.inputs.first() {
+        Some(FnArg::Receiver(receiver)) => {
+            if receiver.colon_token.is_some() || receiver.reference.is_none() {
+                errors.at(receiver, format!("{fix}: write `&self`"));
+            } else if let Some(mutability) = &receiver.mutability {
+                errors.at(mutability, format!("{fix}: remove `mut`"));
+            }
+        }
+        _ => errors.at_span(
+            sig.paren_token.span.open(),
+            format!("{fix}: add `&self` as the first argument"),
+        ),
+    }
+}
+
+/// One argument, reporting what reading its options found wrong first.
+fn check_arg(arg: &Arg, errors: &mut Errors) {
+    errors.append(&arg.option_errors);
+    if let Some(impl_trait) = find_impl_trait(&arg.ty) {
+        errors.at(
+            impl_trait,
+            "`impl Trait` arguments are not supported: use a concrete type such as `String` or `&str`",
+        );
+    }
+    let keyword = match &arg.binding {
+        Binding::Named(keyword) => keyword,
+        Binding::Wild(wild) => {
+            errors.at(
+                wild,
+                "give the argument a name: it becomes the keyword argument the Python function receives",
+            );
+            return;
+        }
+        Binding::Pattern(pattern) => {
+            errors.at(
+                pattern,
+                "write a plain argument name such as `name: Type`: the name becomes the Python keyword argument",
+            );
+            return;
+        }
+    };
+    if let Err(problem) = names::check_param_key(&keyword.key) {
+        let hint = if arg.options.rename.is_some() {
+            "write a Python parameter name such as `rename = \"kind\"`"
+        } else {
+            "give the Python name with #[pime(rename = \"python_name\")]"
+        };
+        errors.at_span(
+            keyword.key_span,
+            format!("invalid Python parameter name: {problem}; {hint}"),
+        );
+    }
+}
+
+/// The return type must be `pime::Result<T>`, with `T` a concrete type or a
+/// well-formed `PyStream<Item>`.
+fn check_output(method: &Method, errors: &mut Errors) {
+    match &method.output {
+        Output::Missing => errors.at_span(
+            method.function.sig.paren_token.span.close(),
+            "add a return type: `-> pime::Result<T>` (`pime::Result<()>` when the command returns nothing)",
+        ),
+        Output::NotResult(ty) => errors.at(
+            ty,
+            "the return type must be `pime::Result<T>` (`pime::Result<()>` when the command returns nothing): \
+             a Python call can always fail, and the error reaches the caller",
+        ),
+        Output::ImplTrait(impl_trait) => {
+            let message = if is_impl_stream(impl_trait) {
+                "`impl Stream` results are not supported: declare `-> pime::Result<pime::PyStream<T>>` \
+                 to receive the items of the generator the Python command returns"
+            } else {
+                "`impl Trait` results are not supported: use a concrete type that implements `serde::Deserialize`"
+            };
+            errors.at(impl_trait, message);
+        }
+        Output::MalformedStream { arguments, .. } => errors.at(
+            arguments,
+            "`PyStream` takes one type argument, the type of the items: \
+             `pime::PyStream<T>` (a bare `pime::PyStream` streams `pime::Value`s)",
+        ),
+        Output::Value(_) | Output::Stream { .. } => {}
+    }
+}
+
+/// The command name must be one Python can define and `pime.Broker` dispatches.
+fn check_command_name(method: &Method, errors: &mut Errors) {
+    if let Err(problem) = names::check_command_name(&method.name) {
+        let hint = if method.options.name.is_some() {
+            "write a Python function name such as `name = \"say_hello\"`"
+        } else {
+            "rename the method, or give the Python name with #[pime(name = \"python_name\")]"
+        };
+        errors.at_span(
+            method.name_span,
+            format!("invalid command name: {problem}; {hint}"),
+        );
+    }
+}
+
+/// The call options a streaming method cannot take.
+fn check_stream_options(method: &Method, errors: &mut Errors) {
+    let options = &method.options;
+    if let Some(no_wait) = options.no_wait {
+        errors.at_span(
+            no_wait,
+            "`no_wait` cannot go on a streaming method: a `no_wait` call never receives anything \
+             from Python, but this method returns the generator's items as a `pime::PyStream`; \
+             remove `no_wait`",
+        );
+    }
+    if let Some(timeout) = &options.timeout {
+        errors.at_span(
+            timeout.span,
+            "`timeout` cannot go on a streaming method: the method returns the stream as soon as \
+             the task is queued, so there is no result to wait for; remove `timeout` and bound \
+             the wait for each item with `tokio::time::timeout(duration, stream.next())` \
+             (dropping the stream closes the generator)",
+        );
+    }
+    if let Some(exclusive) = options.exclusive {
+        errors.at_span(
+            exclusive,
+            "`exclusive` cannot go on a streaming method: the generator would run on the engine \
+             thread and block every other command until the stream is read to the end; \
+             remove `exclusive`",
+        );
+    }
+}
+
+/// A `no_wait` method never sees a result: it returns `()` and has no deadline.
+fn check_no_wait(method: &Method, errors: &mut Errors) {
+    let (Some(_), Some(output)) = (method.options.no_wait, method.output.ok_type()) else {
+        return;
+    };
+    if !is_unit(output) {
+        errors.at(
+            output,
+            "a `no_wait` method never receives the result: declare it `-> pime::Result<()>`, or remove `no_wait`",
+        );
+    }
+    if let Some(timeout) = &method.options.timeout {
+        errors.at_span(
+            timeout.span,
+            "`timeout` has no effect with `no_wait` (the call returns at once); remove one of them",
+        );
+    }
+}
