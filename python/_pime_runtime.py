@@ -64,6 +64,16 @@ def activate_venv(venv_dir, site_packages, include_system_site_packages):
     sys.prefix = sys.exec_prefix = venv_dir
 
 
+class BrokerCancelled(Exception):
+    """Carries a `CancelledError` that an async command raised itself, as its cause.
+
+    Only a cancellation PIME made (its caller went away) may mark the command's future
+    cancelled; any other `CancelledError` (raised by the command's own code, or by an
+    inner task someone else cancelled) reaches the caller like any other exception,
+    with its class, message and traceback.
+    """
+
+
 def schedule(coroutine, context):
     """Runs `coroutine` on the engine's event loop; returns a concurrent future.
 
@@ -76,7 +86,27 @@ def schedule(coroutine, context):
 
     if context is not None:
         coroutine = pime._with_context(types.MappingProxyType(dict(context)), coroutine)
-    return asyncio.run_coroutine_threadsafe(coroutine, pime.event_loop())
+    scheduled = []
+    future = asyncio.run_coroutine_threadsafe(_own_cancellations(coroutine, scheduled), pime.event_loop())
+    scheduled.append(future)
+    return future
+
+
+def cancel(future):
+    """Cancels a scheduled coroutine whose caller went away: PIME's own cancellation."""
+    future.pime_cancelled = True
+    future.cancel()
+
+
+async def _own_cancellations(coroutine, scheduled):
+    import asyncio
+
+    try:
+        return await coroutine
+    except asyncio.CancelledError as error:
+        if scheduled and getattr(scheduled[0], "pime_cancelled", False):
+            raise
+        raise BrokerCancelled(str(error)) from error
 
 
 def next_async(agen):

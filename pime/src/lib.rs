@@ -80,7 +80,7 @@ pub use engine::{
 pub use error::{Error, ErrorKind, Result};
 pub use pime_macros::python_module;
 pub use pool::DEFAULT_GIL_REQUEST_INTERVAL;
-pub use stats::{stats, stats_prometheus, CommandStats, Stats};
+pub use stats::{stats, stats_prometheus, CommandStats, Stats, MAX_COMMAND_STATS, OTHER_COMMANDS};
 pub use task::PyTask;
 pub use value::MAX_DEPTH;
 

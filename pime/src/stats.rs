@@ -15,7 +15,7 @@ use crate::waiting::lock;
 /// A snapshot of the engine's counters, cumulative over the life of the process.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stats {
-    /// Tasks accepted into a queue (the pool's or the engine thread's).
+    /// Tasks admitted (given a place under the engine's bound, then queued).
     pub submitted: u64,
     /// Tasks whose broker returned normally (converted result delivered or dropped).
     pub completed: u64,
@@ -23,12 +23,13 @@ pub struct Stats {
     pub failed: u64,
     /// Tasks that were skipped because their caller had gone before they started.
     pub cancelled: u64,
-    /// Tasks running right now on a pool worker (or awaiting on the event loop), or
-    /// handed to a user's executor.
+    /// Tasks running right now on a pool worker or the engine thread, awaiting on the
+    /// event loop, streaming, or handed to a user's executor.
     pub in_flight: u64,
     /// Tasks waiting in a queue, not started yet.
     pub queued: u64,
-    /// Timing per command (only with [`crate::EngineBuilder::command_stats`]).
+    /// Timing per command (only with [`crate::EngineBuilder::command_stats`]): at
+    /// most [`MAX_COMMAND_STATS`] entries plus [`OTHER_COMMANDS`].
     pub commands: BTreeMap<String, CommandStats>,
 }
 
@@ -56,33 +57,79 @@ impl CommandStats {
     }
 }
 
+/// How a task ended: each admitted task ends in exactly one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+/// A count of tasks now in one state.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Gauge {
+    Queued,
+    Running,
+}
+
+/// The most commands [`Stats::commands`] keeps; calls of further commands are
+/// counted under [`OTHER_COMMANDS`].
+pub const MAX_COMMAND_STATS: usize = 256;
+/// The entry of [`Stats::commands`] that counts the commands past
+/// [`MAX_COMMAND_STATS`].
+pub const OTHER_COMMANDS: &str = "<other>";
+
 pub(crate) struct Counters {
-    pub(crate) submitted: AtomicU64,
-    pub(crate) dispatched: AtomicU64,
-    pub(crate) completed: AtomicU64,
-    pub(crate) failed: AtomicU64,
-    pub(crate) cancelled: AtomicU64,
-    pub(crate) finished_in_executor: AtomicU64,
-    pub(crate) entered_executor: AtomicU64,
+    submitted: AtomicU64,
+    completed: AtomicU64,
+    failed: AtomicU64,
+    cancelled: AtomicU64,
+    queued: AtomicU64,
+    running: AtomicU64,
     per_command_enabled: AtomicBool,
     per_command: Mutex<HashMap<String, CommandStats>>,
 }
 
 pub(crate) static COUNTERS: LazyLock<Counters> = LazyLock::new(|| Counters {
     submitted: AtomicU64::new(0),
-    dispatched: AtomicU64::new(0),
     completed: AtomicU64::new(0),
     failed: AtomicU64::new(0),
     cancelled: AtomicU64::new(0),
-    finished_in_executor: AtomicU64::new(0),
-    entered_executor: AtomicU64::new(0),
+    queued: AtomicU64::new(0),
+    running: AtomicU64::new(0),
     per_command_enabled: AtomicBool::new(false),
     per_command: Mutex::new(HashMap::new()),
 });
 
 impl Counters {
-    pub(crate) fn bump(counter: &AtomicU64) {
+    /// One more task admitted.
+    pub(crate) fn submitted(&self) {
+        self.submitted.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One admitted task ended.
+    pub(crate) fn ended(&self, outcome: Outcome) {
+        let counter = match outcome {
+            Outcome::Completed => &self.completed,
+            Outcome::Failed => &self.failed,
+            Outcome::Cancelled => &self.cancelled,
+        };
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn gauge(&self, gauge: Gauge) -> &AtomicU64 {
+        match gauge {
+            Gauge::Queued => &self.queued,
+            Gauge::Running => &self.running,
+        }
+    }
+
+    pub(crate) fn gauge_up(&self, gauge: Gauge) {
+        self.gauge(gauge).fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn gauge_down(&self, gauge: Gauge) {
+        self.gauge(gauge).fetch_sub(1, Ordering::Relaxed);
     }
 
     pub(crate) fn enable_per_command(&self) {
@@ -93,12 +140,23 @@ impl Counters {
         self.per_command_enabled.load(Ordering::Relaxed)
     }
 
-    /// Records one finished call of `command`.
-    pub(crate) fn record(&self, command: &str, elapsed: Duration, ok: bool) {
+    /// Records one finished call of `command`. A call the broker refused as unknown
+    /// (`known` false) creates no entry, and at most [`MAX_COMMAND_STATS`] entries
+    /// exist; calls of further commands count under [`OTHER_COMMANDS`].
+    pub(crate) fn record(&self, command: &str, elapsed: Duration, ok: bool, known: bool) {
         let mut map = lock(&self.per_command);
-        let entry = match map.get_mut(command) {
+        let key = if map.contains_key(command) {
+            command
+        } else if !known {
+            return;
+        } else if map.len() < MAX_COMMAND_STATS {
+            command
+        } else {
+            OTHER_COMMANDS
+        };
+        let entry = match map.get_mut(key) {
             Some(entry) => entry,
-            None => map.entry(command.to_string()).or_default(),
+            None => map.entry(key.to_string()).or_default(),
         };
         entry.calls += 1;
         entry.errors += u64::from(!ok);
@@ -107,25 +165,23 @@ impl Counters {
     }
 }
 
-/// The engine's counters now (cumulative since the process started).
+/// The engine's counters now (cumulative since the process started). Every task
+/// counted in `submitted` is, at any moment, in exactly one of `queued`, `in_flight`,
+/// `completed`, `failed` and `cancelled`.
 pub fn stats() -> Stats {
     let c = &*COUNTERS;
     let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
-    let submitted = load(&c.submitted);
-    let dispatched = load(&c.dispatched);
-    let entered = load(&c.entered_executor);
-    let finished = load(&c.finished_in_executor);
     let commands = lock(&c.per_command)
         .iter()
         .map(|(name, stats)| (name.clone(), stats.clone()))
         .collect();
     Stats {
-        submitted,
+        submitted: load(&c.submitted),
         completed: load(&c.completed),
         failed: load(&c.failed),
         cancelled: load(&c.cancelled),
-        in_flight: entered.saturating_sub(finished),
-        queued: submitted.saturating_sub(dispatched),
+        in_flight: load(&c.running),
+        queued: load(&c.queued),
         commands,
     }
 }

@@ -8,6 +8,9 @@ use crate::value;
 
 /// One request for the Python broker: `broker(command, params)`.
 ///
+/// Its values may be nested to any depth (conversion refuses what is deeper than
+/// [`crate::MAX_DEPTH`]); dropping a task never recurses, however deep.
+///
 /// ```
 /// use std::collections::BTreeMap;
 /// use serde_value::Value;
@@ -81,12 +84,12 @@ impl PyTask {
         self.context.as_ref()
     }
 
-    /// Drops the task's values without recursion (see [`value::drop_iteratively`]),
-    /// for tasks whose depth was not checked by a successful conversion.
-    pub(crate) fn dispose(self) {
-        value::drop_iteratively(self.command);
-        let maps = self.params.into_iter().chain(self.context);
-        value::drop_iteratively(Value::Seq(maps.flat_map(|map| map.into_values()).collect()));
+    /// Drops the values of a task whose conversion succeeded, so they are at most
+    /// [`crate::MAX_DEPTH`] deep: the ordinary recursive drop is safe and cheapest.
+    pub(crate) fn drop_converted(mut self) {
+        drop(std::mem::replace(&mut self.command, Value::Unit));
+        drop(self.params.take());
+        drop(self.context.take());
     }
 
     /// The command the broker receives.
@@ -107,5 +110,22 @@ impl PyTask {
     /// Whether [`PyTask::mark_exclusive`] was set.
     pub fn is_exclusive(&self) -> bool {
         self.exclusive
+    }
+}
+
+impl Drop for PyTask {
+    // Whatever path drops a task (refused, cancelled, stopped, failed to convert, or a
+    // caller's future dropped while it waits for room), its values go without
+    // recursion, so a value nested deeper than the stack allows cannot overflow it.
+    fn drop(&mut self) {
+        value::drop_iteratively(std::mem::replace(&mut self.command, Value::Unit));
+        for map in [self.params.take(), self.context.take()]
+            .into_iter()
+            .flatten()
+        {
+            for item in map.into_values() {
+                value::drop_iteratively(item);
+            }
+        }
     }
 }

@@ -137,7 +137,7 @@ fn pack<'py>(py: Python<'py>, value: &Value, depth: usize) -> Result<Bound<'py, 
         Value::Map(map) => {
             let depth = enter_container(depth)?;
             let dict = PyDict::new(py);
-            for (key, item) in map {
+            for (inserted, (key, item)) in map.iter().enumerate() {
                 let label = || Segment::Key(key_label(key));
                 let py_key = pack(py, key, depth).map_err(|f| f.at(label()))?;
                 let py_item = pack(py, item, depth).map_err(|f| f.at(label()))?;
@@ -145,6 +145,15 @@ fn pack<'py>(py: Python<'py>, value: &Value, depth: usize) -> Result<Bound<'py, 
                     Failure::new(format!("a dict key cannot be a {}", type_name(&py_key)))
                         .at(label())
                 })?;
+                // Distinct keys here can be one key in Python (`1`, `true` and `1.0`).
+                if dict.len() != inserted + 1 {
+                    return Err(Failure::new(format!(
+                        "the key {} equals another key of this map in Python (1, True and 1.0 \
+                         are one dict key there); nothing was merged",
+                        key_label(key)
+                    ))
+                    .at(label()));
+                }
             }
             dict.into_any()
         }
@@ -165,8 +174,10 @@ fn enter_container(depth: usize) -> Result<usize, Failure> {
 /// Drops `value` without recursion: a value nested deeper than the thread's stack
 /// allows (which conversion refuses) would otherwise overflow it while being dropped.
 pub(crate) fn drop_iteratively(value: Value) {
-    let mut pending = vec![value];
-    while let Some(value) = pending.pop() {
+    // Leaves need no stack (and no allocation); containers are opened one at a time.
+    let mut pending = Vec::new();
+    let mut next = Some(value);
+    while let Some(value) = next.take().or_else(|| pending.pop()) {
         match value {
             Value::Seq(items) => pending.extend(items),
             Value::Map(map) => {
@@ -255,8 +266,17 @@ fn unpack(object: &Bound<'_, PyAny>, open_containers: &mut Vec<usize>) -> Result
             let mut map = BTreeMap::new();
             for (key, item) in dict.iter() {
                 let key = unpack(&key, open).map_err(|f| f.at(Segment::Key("<key>".into())))?;
-                let item = unpack(&item, open).map_err(|f| f.at(Segment::Key(key_label(&key))))?;
-                map.insert(key, item);
+                let label = key_label(&key);
+                let item = unpack(&item, open).map_err(|f| f.at(Segment::Key(label.clone())))?;
+                // Distinct keys in Python can be one `Value` (two nans, `b"a"` and
+                // `memoryview(b"a")`).
+                if map.insert(key, item).is_some() {
+                    return Err(Failure::new(format!(
+                        "the key {label} equals another key of this dict once converted \
+                         (two nan keys, or bytes and a memoryview of the same bytes); nothing was merged"
+                    ))
+                    .at(Segment::Key(label)));
+                }
             }
             Ok(Value::Map(map))
         });

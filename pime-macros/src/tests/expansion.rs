@@ -22,7 +22,9 @@ fn full_example_expands_without_errors() {
         "{code}"
     );
     assert!(
-        code.contains(r#". arg ("type" , :: pime :: __private :: to_param :: < String > (& kind))"#),
+        code.contains(
+            r#". arg ("type" , :: pime :: __private :: to_param :: < String > (& kind))"#
+        ),
         "{code}"
     );
     // The trait keeps its methods, desugared to Send futures, without #[pime].
@@ -176,7 +178,9 @@ fn streaming_methods_use_the_crate_path() {
         "{code}"
     );
     assert!(
-        code.contains(". send (:: my_pime :: __private :: decode :: < other :: PyStream < u8 > > ())"),
+        code.contains(
+            ". send (:: my_pime :: __private :: decode :: < other :: PyStream < u8 > > ())"
+        ),
         "{code}"
     );
 }

@@ -6,9 +6,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::stream::PyStream;
 use crate::engine::state;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::jobs::{Envelope, ReloadRequest, ReplyTo};
-use crate::stats::{Counters, COUNTERS};
 use crate::task::PyTask;
 
 /// How many streamed items may wait for the caller before the generator pauses.
@@ -49,7 +48,17 @@ pub async fn call(task: PyTask) -> Result<Option<Value>> {
 /// iterable) the broker returns. Each item arrives as it is produced; the generator
 /// pauses while the caller is 64 items behind. Dropping the stream closes the
 /// generator. `no_wait` is ignored here.
+///
+/// An exclusive task cannot stream (its generator would hold the engine thread while
+/// the caller reads): that is an `ExecError` at once.
 pub async fn call_stream(mut task: PyTask) -> Result<PyStream> {
+    if task.exclusive {
+        return Err(Error::new(
+            ErrorKind::ExecError,
+            "call_stream: an exclusive task cannot stream (its generator would hold the engine \
+             thread while the stream is read); send it without mark_exclusive()",
+        ));
+    }
     task.no_wait = false;
     let (items, receiver) = mpsc::channel(STREAM_BUFFER);
     send_task(task, Some(ReplyTo::Stream(items))).await?;
@@ -73,7 +82,7 @@ pub async fn reload_module(module: &str, attribute: &str) -> Result<()> {
 
 async fn reload_request(target: Option<(String, String)>) -> Result<()> {
     let (done, outcome) = oneshot::channel();
-    send(Envelope::Reload(ReloadRequest { target, done })).await?;
+    send(Envelope::Reload(ReloadRequest { target, done }))?;
     outcome.await.unwrap_or_else(|_| {
         Err(Error::engine_state(
             "the PIME engine stopped before reloading",
@@ -81,21 +90,14 @@ async fn reload_request(target: Option<(String, String)>) -> Result<()> {
     })
 }
 
-/// Puts a task in the built-in pool's queue (pooled tasks) or in the engine's queue
-/// (exclusive tasks, or every task with a user's executor), waiting for room.
+/// Admits `task` under the running launch's bound (waiting for room: backpressure)
+/// and queues it for the pool (pooled tasks) or the engine thread (exclusive tasks, or
+/// every task with a user's executor).
 async fn send_task(task: PyTask, reply: Option<ReplyTo>) -> Result<()> {
-    match state::pool() {
-        Some(pool) if !task.exclusive => pool.submit(task, reply).await?,
-        _ => send(Envelope::Task(task, reply)).await?,
-    }
-    Counters::bump(&COUNTERS.submitted);
-    Ok(())
+    state::current()?.submit(task, reply).await
 }
 
-/// Puts `envelope` in the engine's queue, waiting for room.
-async fn send(envelope: Envelope) -> Result<()> {
-    state::sender()?
-        .send(envelope)
-        .await
-        .map_err(|_| Error::engine_state("the PIME engine is stopping and accepts no new tasks"))
+/// Puts `envelope` in the engine thread's queue.
+fn send(envelope: Envelope) -> Result<()> {
+    state::current()?.send(envelope)
 }

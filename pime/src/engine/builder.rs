@@ -8,8 +8,10 @@ use pyo3::prelude::*;
 use tokio::sync::oneshot;
 
 use super::config::Config;
+use super::state;
 use super::sync_engine::PySyncEngine;
 use crate::error::{Error, ErrorKind, Result};
+use crate::pool::WORKER_STACK_SIZE;
 use crate::python::exceptions::exec_error_in;
 
 /// A running engine started by [`EngineBuilder::start`].
@@ -32,6 +34,8 @@ use crate::python::exceptions::exec_error_in;
 #[derive(Debug)]
 #[must_use = "keep the handle to stop the engine and see how it ended"]
 pub struct Engine {
+    /// The launch this handle is for.
+    generation: u64,
     finished: oneshot::Receiver<Result<()>>,
 }
 
@@ -88,9 +92,10 @@ impl Engine {
         }
     }
 
-    /// Stops the engine gracefully (see [`crate::stop`]) and waits for its thread to end.
+    /// Stops this engine gracefully (see [`crate::stop`]) and waits for its thread to
+    /// end. If it has stopped already, this only waits: it never stops a later launch.
     pub async fn stop(self) -> Result<()> {
-        crate::stop().await?;
+        state::stop_generation(self.generation).await;
         self.wait().await
     }
 
@@ -259,17 +264,19 @@ impl EngineBuilder {
         let (finished_sender, finished) = oneshot::channel();
         std::thread::Builder::new()
             .name("pime-engine".into())
+            // Exclusive tasks run on this thread: it gets a worker's stack.
+            .stack_size(WORKER_STACK_SIZE)
             .spawn(move || {
                 let mut ready_sender = Some(ready_sender);
                 let outcome = Python::attach(|py| {
-                    self.run(py, broker, || {
+                    self.run(py, broker, |generation| {
                         if let Some(ready) = ready_sender.take() {
-                            let _ = ready.send(Ok(()));
+                            let _ = ready.send(Ok(generation));
                         }
                     })
                 });
                 if let Some(ready) = ready_sender.take() {
-                    let _ = ready.send(outcome.clone());
+                    let _ = ready.send(outcome.clone().map(|()| 0));
                 }
                 let _ = finished_sender.send(outcome);
             })
@@ -279,11 +286,14 @@ impl EngineBuilder {
                     format!("cannot spawn the engine thread: {e}"),
                 )
             })?;
-        ready.await.unwrap_or_else(|_| Err(thread_died()))?;
-        Ok(Engine { finished })
+        let generation = ready.await.unwrap_or_else(|_| Err(thread_died()))?;
+        Ok(Engine {
+            generation,
+            finished,
+        })
     }
 
-    fn run(self, py: Python<'_>, broker: BrokerSource, on_online: impl FnOnce()) -> Result<()> {
+    fn run(self, py: Python<'_>, broker: BrokerSource, on_online: impl FnOnce(u64)) -> Result<()> {
         let engine = PySyncEngine::with_config(py, self.venv.as_deref(), self.config)?;
         for path in &self.import_paths {
             engine.add_import_path(path)?;

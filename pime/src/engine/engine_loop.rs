@@ -11,31 +11,69 @@ use tokio::sync::mpsc;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::jobs::{
-    cancel_now, BrokerCall, Envelope, InFlight, Job, JobSettings, ReloadRequest, ReplyTo,
-    SharedBroker, Ticket,
+    cancel_now, BrokerCall, Envelope, Job, JobSettings, ReloadRequest, SharedBroker, Submission,
 };
 use crate::pool::{gil_handoff, spin};
 use crate::python::exceptions::{exec_error, exec_error_in};
-use crate::task::PyTask;
+use crate::python::sources;
 
 /// The engine loop's state for one launch.
 pub(crate) struct EngineLoop<'py> {
-    pub(crate) py: Python<'py>,
-    pub(crate) in_flight: Arc<InFlight>,
+    py: Python<'py>,
     /// Swapped by a hot reload; shared with the pool's workers.
-    pub(crate) broker: Arc<SharedBroker>,
+    broker: Arc<SharedBroker>,
     /// The module and attribute the broker was loaded from, when known.
-    pub(crate) origin: RefCell<Option<(String, String)>>,
-    /// `submit` of the user's executor (`set_executor`); `None` with the built-in pool.
-    pub(crate) executor_submit: Option<Bound<'py, PyAny>>,
-    pub(crate) settings: Arc<JobSettings>,
+    origin: RefCell<Option<(String, String)>>,
+    /// The user's executor, when tasks run on one instead of the built-in pool.
+    executor: Option<UserExecutor<'py>>,
+    settings: Arc<JobSettings>,
 }
 
-impl EngineLoop<'_> {
+/// A user's `concurrent.futures.Executor`.
+struct UserExecutor<'py> {
+    submit: Bound<'py, PyAny>,
+    /// Whether it runs tasks on threads of this process (a `ThreadPoolExecutor`), so
+    /// a task's context can go with it; a process-based one could not unpickle it.
+    carries_context: bool,
+}
+
+impl<'py> EngineLoop<'py> {
+    pub(crate) fn new(
+        py: Python<'py>,
+        broker: Arc<SharedBroker>,
+        origin: Option<(String, String)>,
+        executor: Option<&Py<PyAny>>,
+        settings: Arc<JobSettings>,
+    ) -> Result<Self> {
+        let executor = match executor {
+            None => None,
+            Some(executor) => {
+                let executor = executor.bind(py);
+                let inspect = || -> PyResult<UserExecutor<'py>> {
+                    let threads = py
+                        .import("concurrent.futures")?
+                        .getattr("ThreadPoolExecutor")?;
+                    Ok(UserExecutor {
+                        submit: executor.getattr("submit")?,
+                        carries_context: executor.is_instance(&threads)?,
+                    })
+                };
+                Some(inspect().map_err(|e| exec_error(py, e))?)
+            }
+        };
+        Ok(EngineLoop {
+            py,
+            broker,
+            origin: RefCell::new(origin),
+            executor,
+            settings,
+        })
+    }
+
     /// Serves until a stop request arrives or every sender is gone. Waits with the GIL
     /// released (polling for a moment before parking), takes it back promptly (see
     /// [`gil_handoff`]), and drains everything waiting before releasing it again.
-    pub(crate) fn serve(&self, queue: &mut mpsc::Receiver<Envelope>) {
+    pub(crate) fn serve(&self, queue: &mut mpsc::UnboundedReceiver<Envelope>) {
         loop {
             let Some(first) = gil_handoff::detach_for_task(self.py, || next_envelope(queue)) else {
                 return;
@@ -44,7 +82,7 @@ impl EngineLoop<'_> {
             while let Some(envelope) = next {
                 match envelope {
                     Envelope::Stop => return,
-                    Envelope::Task(task, reply) => self.dispatch(task, reply),
+                    Envelope::Task(submission) => self.dispatch(submission),
                     Envelope::Reload(request) => self.reload(request),
                     Envelope::Cancel(future) => cancel_now(future.bind(self.py)),
                 }
@@ -53,30 +91,19 @@ impl EngineLoop<'_> {
         }
     }
 
-    fn dispatch(&self, task: PyTask, reply: Option<ReplyTo>) {
-        let Some((task, reply)) = Job::accept(task, reply) else {
-            return;
-        };
+    fn dispatch(&self, submission: Submission) {
         let py = self.py;
-        let exclusive = task.exclusive;
+        let exclusive = submission.task.exclusive;
         let broker = self.broker.get(py);
-        let Some(mut job) = Job::prepare(py, task, reply, broker, &self.settings) else {
+        let Some(job) = Job::accept(py, submission, broker, &self.settings) else {
             return;
         };
-        let submit = match &self.executor_submit {
-            // Exclusive tasks run right here. (With the built-in pool, only a call that
-            // raced with the engine going online, or with `stop`, brings a pooled task
-            // this way: it runs here too.)
-            Some(submit) if !exclusive => submit,
+        let executor = match &self.executor {
+            // Exclusive tasks run right here.
+            Some(executor) if !exclusive => executor,
             _ => return job.run(py),
         };
-        if !self.in_flight.try_enter() {
-            // The executor is full: wait for room with the GIL released.
-            let in_flight = &*self.in_flight;
-            py.detach(|| in_flight.enter_blocking());
-        }
-        job.ticket =
-            std::sync::Mutex::new(Some(Ticket::new(Arc::clone(&self.in_flight), &job.reply)));
+        job.mark_started();
         let job = match Bound::new(py, job) {
             Ok(job) => job,
             Err(e) => {
@@ -88,16 +115,22 @@ impl EngineLoop<'_> {
             broker,
             command,
             params,
-            ..
+            context,
         } = &job.get().call;
-        let submitted = submit
-            .call1((broker, command, params))
-            .and_then(|future| {
-                future.call_method1("add_done_callback", (job.getattr("complete")?,))
-            })
-            .map(drop);
+        let submitted = match context {
+            Some(context) if executor.carries_context => {
+                sources::run_with_context(py).and_then(|run| {
+                    executor
+                        .submit
+                        .call1((run, context, broker, command, params))
+                })
+            }
+            _ => executor.submit.call1((broker, command, params)),
+        }
+        .and_then(|future| future.call_method1("add_done_callback", (job.getattr("complete")?,)))
+        .map(drop);
         if let Err(err) = submitted {
-            job.get().reply.fail(exec_error(py, err));
+            job.get().finish(Err(exec_error(py, err)));
         }
     }
 
@@ -153,7 +186,7 @@ fn broker_origin(broker: &Bound<'_, PyAny>) -> Result<(String, String)> {
 
 /// The next envelope, or `None` once every sender is gone. Polls for a moment before
 /// parking (see [`spin`]).
-fn next_envelope(queue: &mut mpsc::Receiver<Envelope>) -> Option<Envelope> {
+fn next_envelope(queue: &mut mpsc::UnboundedReceiver<Envelope>) -> Option<Envelope> {
     let polled = spin::poll_briefly(|| match queue.try_recv() {
         Ok(envelope) => Some(Some(envelope)),
         Err(mpsc::error::TryRecvError::Disconnected) => Some(None),

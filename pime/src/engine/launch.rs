@@ -1,20 +1,18 @@
 //! One launch of the engine, start to stop: claim the process's engine slot, start
 //! the pool, go online, serve, then the stop sequence.
 
-use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Instant;
 
 use pyo3::prelude::*;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::config::Config;
 use super::engine_loop::EngineLoop;
-use super::state;
+use super::state::{self, Launch};
 use crate::error::{Error, Result};
 use crate::jobs::{Envelope, InFlight, JobSettings, SharedBroker};
 use crate::pool::{gil_handoff, PoolConfig, WorkerPool};
-use crate::python::exceptions::exec_error;
 
 /// Runs the engine on this thread until a stop request, then stops it: refuses new
 /// calls, fails what is still queued for the engine thread, and waits for the running
@@ -26,7 +24,7 @@ pub(crate) fn run(
     executor: Option<&Py<PyAny>>,
     origin: Option<(String, String)>,
     broker: &Bound<'_, PyAny>,
-    on_online: impl FnOnce(),
+    on_online: impl FnOnce(u64),
 ) -> Result<()> {
     let claim = state::claim_launch()?;
     gil_handoff::configure(py, config.gil_request_interval);
@@ -35,63 +33,45 @@ pub(crate) fn run(
         config.stop_timeout.is_some(),
     ));
     let broker = Arc::new(SharedBroker::new(broker.clone().unbind()));
-    let (sender, mut queue) = mpsc::channel(config.queue_capacity);
+    // Unbounded, so its memory grows with use: `in_flight` bounds the tasks in it.
+    let (sender, mut queue) = mpsc::unbounded_channel();
+    let (stopping, stopping_seen) = watch::channel(false);
     let settings = Arc::new(JobSettings {
         debug: config.debug,
         engine: sender.downgrade(),
+        stopping: stopping_seen,
     });
-    let (executor_submit, pool) = match executor {
-        Some(executor) => {
-            let submit = executor
-                .bind(py)
-                .getattr("submit")
-                .map_err(|e| exec_error(py, e))?;
-            (Some(submit), None)
-        }
+    let pool = match executor {
+        Some(_) => None,
         None => {
             let pool_config = PoolConfig {
                 min_workers: config.min_workers as usize,
                 max_workers: config.max_workers as usize,
-                queue_capacity: config.queue_capacity,
                 settings: Arc::clone(&settings),
             };
-            let pool = WorkerPool::start(
-                py,
-                &pool_config,
-                Arc::clone(&broker),
-                Arc::clone(&in_flight),
-            )?;
-            (None, Some(pool))
+            Some(WorkerPool::start(py, &pool_config, Arc::clone(&broker))?)
         }
     };
     let (pool, pool_sender) = match pool {
         Some((pool, sender)) => (Some(pool), Some(sender)),
         None => (None, None),
     };
-    let engine_loop = EngineLoop {
-        py,
-        in_flight: Arc::clone(&in_flight),
-        broker,
-        origin: RefCell::new(origin),
-        executor_submit,
-        settings,
-    };
-    claim.go_online(sender, pool_sender);
-    on_online();
+    let engine_loop = EngineLoop::new(py, broker, origin, executor, settings)?;
+    claim.go_online(Launch::new(sender, pool_sender, Arc::clone(&in_flight)));
+    on_online(claim.generation());
 
     engine_loop.serve(&mut queue);
 
-    // Refuse new calls, fail those still queued for the engine thread, let the
-    // running ones (and with the built-in pool, the queued ones) finish.
+    // Refuse new calls, end the streams, fail what is still queued for the engine
+    // thread, let the running tasks (and with the built-in pool, the queued ones)
+    // finish.
     claim.refuse_calls();
+    in_flight.close();
+    let _ = stopping.send(true);
     queue.close();
     while let Ok(envelope) = queue.try_recv() {
         match envelope {
-            Envelope::Task(task, Some(reply)) => {
-                task.dispose();
-                reply.fail(not_started());
-            }
-            Envelope::Task(task, None) => task.dispose(),
+            Envelope::Task(submission) => submission.fail(not_started()),
             Envelope::Reload(request) => {
                 let _ = request.done.send(Err(Error::engine_state(
                     "the PIME engine stopped before reloading",

@@ -1,122 +1,199 @@
-//! The process-wide engine state: whether it is online, and the channel into it.
+//! The process-wide engine state: which launch is online, and the way into it.
 //!
-//! One engine runs per process (Python has one interpreter), so this is global. The
-//! hot path only loads the current way in (`arc_swap`, lock-free): the built-in pool's
-//! queue for pooled tasks, the engine's queue for everything else. Every wait for a
-//! state change is a `watch` notification, never a poll.
+//! One engine runs per process (Python has one interpreter), so this is global. Each
+//! launch has a generation number; every handle and every wait names the launch it is
+//! for, so a stop or a wait made for one launch never acts on, or waits for, a later
+//! one. The hot path only loads the current launch (`arc_swap`, lock-free). Every wait
+//! for a state change is a `watch` notification, never a poll.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
 
 use arc_swap::ArcSwapOption;
 use tokio::sync::{mpsc, watch};
 
 use crate::error::{Error, Result};
-use crate::jobs::Envelope;
+use crate::jobs::{Envelope, InFlight, ReplyTo, Submission};
 use crate::pool::PoolSender;
+use crate::task::PyTask;
 
 /// Where the engine is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EngineState {
+enum EngineState {
     Offline,
     Starting,
     Online,
 }
 
+/// The state of the latest launch.
+#[derive(Debug, Clone, Copy)]
+struct Status {
+    generation: u64,
+    state: EngineState,
+}
+
+/// One launch, as callers see it while it is online.
+pub(crate) struct Launch {
+    generation: u64,
+    /// The engine thread's queue (unbounded: `in_flight` bounds the tasks in it).
+    engine: mpsc::UnboundedSender<Envelope>,
+    /// The built-in pool's queue; `None` when tasks run on a user's executor.
+    pool: Option<PoolSender>,
+    in_flight: Arc<InFlight>,
+    /// Set by `stop`: tasks sent from now on are refused.
+    stopping: AtomicBool,
+}
+
+impl Launch {
+    /// A launch that serves through `engine` (and `pool`, for pooled tasks).
+    pub(crate) fn new(
+        engine: mpsc::UnboundedSender<Envelope>,
+        pool: Option<PoolSender>,
+        in_flight: Arc<InFlight>,
+    ) -> Self {
+        Launch {
+            generation: 0,
+            engine,
+            pool,
+            in_flight,
+            stopping: AtomicBool::new(false),
+        }
+    }
+
+    /// Admits `task` under the launch's bound (waiting for room), then queues it: in
+    /// the pool's queue if it is pooled, in the engine thread's otherwise.
+    pub(crate) async fn submit(&self, task: PyTask, reply: Option<ReplyTo>) -> Result<()> {
+        if self.stopping.load(Ordering::Acquire) {
+            return Err(refused());
+        }
+        let admission = self.in_flight.admit().await?;
+        let exclusive = task.exclusive;
+        let submission = Submission {
+            task,
+            reply,
+            admission,
+        };
+        match &self.pool {
+            Some(pool) if !exclusive => pool.submit(submission),
+            _ => self.send(Envelope::Task(submission)),
+        }
+    }
+
+    /// Puts `envelope` in the engine thread's queue.
+    pub(crate) fn send(&self, envelope: Envelope) -> Result<()> {
+        self.engine.send(envelope).map_err(|_| refused())
+    }
+}
+
 struct Shared {
-    /// The way into the running engine; `None` while it is not online.
-    sender: ArcSwapOption<mpsc::Sender<Envelope>>,
-    /// The way into the built-in pool for pooled tasks; `None` while the engine is not
-    /// online or when it runs tasks on a user's executor.
-    pool: ArcSwapOption<PoolSender>,
-    state: watch::Sender<EngineState>,
+    /// The launch that is online; `None` while none is.
+    launch: ArcSwapOption<Launch>,
+    status: watch::Sender<Status>,
 }
 
 static SHARED: LazyLock<Shared> = LazyLock::new(|| Shared {
-    sender: ArcSwapOption::empty(),
-    pool: ArcSwapOption::empty(),
-    state: watch::Sender::new(EngineState::Offline),
+    launch: ArcSwapOption::empty(),
+    status: watch::Sender::new(Status {
+        generation: 0,
+        state: EngineState::Offline,
+    }),
 });
 
-/// Claims the right to launch: `Offline -> Starting`, or an error if an engine runs.
+/// Claims the right to launch: `Offline -> Starting` with a new generation, or an
+/// error if an engine runs.
 pub(crate) fn claim_launch() -> Result<LaunchClaim> {
-    let claimed = SHARED.state.send_if_modified(|state| {
-        if *state == EngineState::Offline {
-            *state = EngineState::Starting;
-            true
-        } else {
-            false
+    let mut generation = None;
+    SHARED.status.send_if_modified(|status| {
+        if status.state != EngineState::Offline {
+            return false;
         }
+        status.generation += 1;
+        status.state = EngineState::Starting;
+        generation = Some(status.generation);
+        true
     });
-    if claimed {
-        Ok(LaunchClaim { _private: () })
-    } else {
-        Err(Error::engine_state(
+    match generation {
+        Some(generation) => Ok(LaunchClaim { generation }),
+        None => Err(Error::engine_state(
             "an engine is already running in this process; stop it first",
-        ))
+        )),
     }
 }
 
 /// Held by the thread that launches the engine. Dropping it (return, error or panic)
-/// takes the engine offline and wakes everyone waiting for that.
+/// takes the launch offline and wakes everyone waiting for that.
 pub(crate) struct LaunchClaim {
-    _private: (),
+    generation: u64,
 }
 
 impl LaunchClaim {
-    /// Publishes the channels into the engine and its pool (if it has the built-in
-    /// one): calls are accepted from now on.
-    pub(crate) fn go_online(&self, sender: mpsc::Sender<Envelope>, pool: Option<PoolSender>) {
-        SHARED.pool.store(pool.map(Arc::new));
-        SHARED.sender.store(Some(Arc::new(sender)));
-        SHARED.state.send_replace(EngineState::Online);
+    /// This launch's generation.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Publishes the way into the launch: calls are accepted from now on.
+    pub(crate) fn go_online(&self, mut launch: Launch) {
+        launch.generation = self.generation;
+        SHARED.launch.store(Some(Arc::new(launch)));
+        SHARED.status.send_replace(Status {
+            generation: self.generation,
+            state: EngineState::Online,
+        });
     }
 
     /// Refuses new calls at once (the engine is shutting down).
     pub(crate) fn refuse_calls(&self) {
-        SHARED.pool.store(None);
-        SHARED.sender.store(None);
+        SHARED.launch.store(None);
     }
 }
 
 impl Drop for LaunchClaim {
     fn drop(&mut self) {
-        SHARED.pool.store(None);
-        SHARED.sender.store(None);
-        SHARED.state.send_replace(EngineState::Offline);
+        SHARED.launch.store(None);
+        SHARED.status.send_replace(Status {
+            generation: self.generation,
+            state: EngineState::Offline,
+        });
     }
 }
 
-/// The channel into the running engine, or the error a caller gets when there is none.
-pub(crate) fn sender() -> Result<Arc<mpsc::Sender<Envelope>>> {
-    SHARED.sender.load_full().ok_or_else(|| {
+/// The launch that is online, or the error a caller gets when there is none.
+pub(crate) fn current() -> Result<Arc<Launch>> {
+    SHARED.launch.load_full().ok_or_else(|| {
         Error::engine_state("the PIME engine is not running (not started, or stopped)")
     })
 }
 
-/// The way into the built-in pool, while the engine is online with one.
-pub(crate) fn pool() -> Option<Arc<PoolSender>> {
-    SHARED.pool.load_full()
-}
-
 /// Whether the engine is online and accepting calls.
 pub fn is_engine_started() -> bool {
-    *SHARED.state.borrow() == EngineState::Online
+    SHARED.status.borrow().state == EngineState::Online
 }
 
 /// Waits until the engine is online (returns at once if it already is).
 pub async fn wait_online() {
-    wait_for(EngineState::Online).await;
-}
-
-/// Waits until the engine is offline (returns at once if it is not running).
-pub async fn wait_offline() {
-    wait_for(EngineState::Offline).await;
-}
-
-async fn wait_for(wanted: EngineState) {
-    let mut changes = SHARED.state.subscribe();
+    let mut changes = SHARED.status.subscribe();
     // The sender lives in a static, so this never sees a closed channel.
-    let _ = changes.wait_for(|state| *state == wanted).await;
+    let _ = changes
+        .wait_for(|status| status.state == EngineState::Online)
+        .await;
+}
+
+/// Waits until the launch running now (if any) is offline; returns at once if none
+/// runs. A later launch does not keep it waiting.
+pub async fn wait_offline() {
+    let status = *SHARED.status.borrow();
+    if status.state != EngineState::Offline {
+        wait_ended(status.generation).await;
+    }
+}
+
+/// Waits until launch `generation` is offline: it said so, or a later one started.
+async fn wait_ended(generation: u64) {
+    let mut changes = SHARED.status.subscribe();
+    let _ = changes
+        .wait_for(|status| status.generation != generation || status.state == EngineState::Offline)
+        .await;
 }
 
 /// Stops the engine gracefully: tasks sent before finish and their callers get their
@@ -125,28 +202,29 @@ async fn wait_for(wanted: EngineState) {
 ///
 /// Errors with [`crate::ErrorKind::PySyncEngineStateError`] if no engine is running.
 pub async fn stop() -> Result<()> {
-    let sender = sender()?;
-    refuse_pooled_calls(&sender);
-    // A send error means another `stop` already closed the channel: just wait with it.
-    let _ = sender.send(Envelope::Stop).await;
-    drop(sender);
-    wait_offline().await;
+    stop_launch(current()?).await;
     Ok(())
 }
 
-/// Sends pooled tasks of the engine that `sender` leads into to the engine's queue from
-/// now on, behind the stop request that follows, so that they get an error like every
-/// other task sent after `stop`. (Leaves a later launch's pool alone.)
-fn refuse_pooled_calls(sender: &Arc<mpsc::Sender<Envelope>>) {
-    let pool = SHARED.pool.load_full();
-    // The engine is still the same one: `pool` is its pool (or `None`), not a later
-    // launch's, which cannot go online before this one has gone offline.
-    let same_engine = SHARED
-        .sender
-        .load()
-        .as_ref()
-        .is_some_and(|current| Arc::ptr_eq(current, sender));
-    if same_engine {
-        SHARED.pool.compare_and_swap(&pool, None);
+/// Stops launch `generation` if it is still online; resolves once it is offline.
+pub(crate) async fn stop_generation(generation: u64) {
+    match SHARED.launch.load_full() {
+        Some(launch) if launch.generation == generation => stop_launch(launch).await,
+        _ => wait_ended(generation).await,
     }
+}
+
+async fn stop_launch(launch: Arc<Launch>) {
+    launch.stopping.store(true, Ordering::Release);
+    // Callers waiting for room get an error, like every task sent after the stop.
+    launch.in_flight.close();
+    // A send error means the launch is ending already: just wait with it.
+    let _ = launch.send(Envelope::Stop);
+    let generation = launch.generation;
+    drop(launch);
+    wait_ended(generation).await;
+}
+
+fn refused() -> Error {
+    Error::engine_state("the PIME engine is stopping and accepts no new tasks")
 }

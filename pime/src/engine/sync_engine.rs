@@ -172,15 +172,16 @@ impl<'py> PySyncEngine<'py> {
     /// [`crate::call`] with `broker(command, params)`. Fails at once if an engine is
     /// already running in this process.
     pub fn launch(&self, py: Python<'py>, broker: &Bound<'py, PyAny>) -> Result<()> {
-        self.launch_with_hook(py, broker, || {})
+        self.launch_with_hook(py, broker, |_| {})
     }
 
-    /// [`PySyncEngine::launch`], calling `on_online` once calls are accepted.
+    /// [`PySyncEngine::launch`], calling `on_online` with the launch's generation once
+    /// calls are accepted.
     pub(crate) fn launch_with_hook(
         &self,
         py: Python<'py>,
         broker: &Bound<'py, PyAny>,
-        on_online: impl FnOnce(),
+        on_online: impl FnOnce(u64),
     ) -> Result<()> {
         let config = self.config.borrow();
         config.check()?;

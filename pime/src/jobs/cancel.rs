@@ -16,13 +16,14 @@ use tokio::sync::mpsc;
 
 use super::envelope::Envelope;
 use super::reply::{ReplySlot, ReplyTo};
+use crate::python::sources;
 use crate::waiting::lock;
 
 /// The wake-up that forwards one Python future to its engine for cancelling.
 struct CancelOnDrop {
     future: Mutex<Option<Py<PyAny>>>,
     /// The engine thread of the launch that runs the coroutine.
-    engine: mpsc::WeakSender<Envelope>,
+    engine: mpsc::WeakUnboundedSender<Envelope>,
 }
 
 impl Wake for CancelOnDrop {
@@ -30,18 +31,10 @@ impl Wake for CancelOnDrop {
         let Some(future) = lock(&self.future).take() else {
             return;
         };
-        let Some(engine) = self.engine.upgrade() else {
-            return; // The engine is gone; its loop ends the coroutine anyway.
-        };
-        if let Err(tokio::sync::mpsc::error::TrySendError::Full(envelope)) =
-            engine.try_send(Envelope::Cancel(future))
-        {
-            // The queue is full: wait for room on the caller's runtime, if there is one.
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(async move {
-                    let _ = engine.send(envelope).await;
-                });
-            }
+        // The engine gone (the send fails too when it is stopping): its loop ends the
+        // coroutine anyway.
+        if let Some(engine) = self.engine.upgrade() {
+            let _ = engine.send(Envelope::Cancel(future));
         }
     }
 }
@@ -51,7 +44,7 @@ impl Wake for CancelOnDrop {
 pub(crate) fn cancel_when_abandoned(
     reply: &ReplySlot,
     future: &Bound<'_, PyAny>,
-    engine: &mpsc::WeakSender<Envelope>,
+    engine: &mpsc::WeakUnboundedSender<Envelope>,
 ) {
     let waker = Waker::from(Arc::new(CancelOnDrop {
         future: Mutex::new(Some(future.clone().unbind())),
@@ -69,9 +62,13 @@ pub(crate) fn cancel_when_abandoned(
     }
 }
 
-/// Cancels `future`; the coroutine behind it sees `CancelledError` on the loop.
+/// Cancels `future`; the coroutine behind it sees `CancelledError` on the loop, and
+/// the future is marked as cancelled by PIME (`_pime_runtime.cancel`).
 pub(crate) fn cancel_now(future: &Bound<'_, PyAny>) {
-    if let Err(e) = future.call_method0("cancel") {
+    let py = future.py();
+    let cancelled =
+        sources::runtime(py).and_then(|runtime| runtime.call_method1("cancel", (future,)));
+    if let Err(e) = cancelled {
         log::warn!(target: "pime", "cancelling an abandoned coroutine raised: {e}");
     }
 }

@@ -3,15 +3,32 @@
 use pyo3::{Py, PyAny};
 use tokio::sync::oneshot;
 
+use super::in_flight::Admission;
 use super::reply::ReplyTo;
 use crate::error::Result;
 use crate::task::PyTask;
 
+/// A task on its way to the thread that runs it: where its outcome goes (`None` for
+/// `no_wait`), and its place under the engine's bound.
+pub(crate) struct Submission {
+    pub(crate) task: PyTask,
+    pub(crate) reply: Option<ReplyTo>,
+    pub(crate) admission: Admission,
+}
+
+impl Submission {
+    /// Answers the caller with `error` (the task is dropped unrun; it counts as failed).
+    pub(crate) fn fail(self, error: crate::error::Error) {
+        if let Some(reply) = self.reply {
+            reply.fail(error);
+        }
+    }
+}
+
 /// One message for the engine thread.
 pub(crate) enum Envelope {
-    /// A task, with where its outcome goes (`None` for `no_wait`): an exclusive task,
-    /// or any task when the engine runs them on a user's executor.
-    Task(PyTask, Option<ReplyTo>),
+    /// An exclusive task, or any task when the engine runs them on a user's executor.
+    Task(Submission),
     /// Re-import the broker's module and serve new tasks with the new broker.
     Reload(ReloadRequest),
     /// Cancel this `concurrent.futures.Future` of a coroutine whose caller went away.

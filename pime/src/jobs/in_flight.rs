@@ -1,47 +1,88 @@
-//! Counts the tasks that have started (in a pool worker, or handed to a user's
-//! executor) and not finished yet, and bounds those in a user's executor.
+//! The one bound on tasks, and the gauges that count them.
 //!
-//! A user's executor has an unbounded queue of its own, so without this bound a flood
-//! of `no_wait` tasks would pile up in Python memory. (The built-in pool needs no such
-//! bound: its queue is bounded and each worker runs one task at a time.) The hot path
-//! is one atomic add and one atomic subtract per task; the mutex and condvar are only
-//! touched when the bound is reached or when `stop` waits for the last task.
+//! Every task of every kind (sync, coroutine, stream, `no_wait`, exclusive, on a
+//! user's executor) takes an [`Admission`] from its launch's [`InFlight`] before it is
+//! queued, waiting for one when `limit` tasks are admitted already (backpressure), and
+//! keeps it until it has ended — its broker returned, its coroutine finished, its
+//! stream ended — or until it is dropped unrun, whatever the path. So the queues may
+//! grow with use (they are unbounded channels) while the number of tasks queued or
+//! running never exceeds the limit, and the `queued` / `in_flight` gauges of
+//! [`crate::stats`] are kept by the same object: they return to 0 once nothing is
+//! running or waiting.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::reply::ReplySlot;
-use crate::error::Error;
-use crate::stats::{Counters, COUNTERS};
+use crate::error::{Error, Result};
+use crate::stats::{Gauge, Outcome, COUNTERS};
 use crate::waiting::{lock, wait_until};
 
-/// Shared by the engine loop (which enters) and the jobs (which leave).
+/// The admissions of one launch.
 #[derive(Debug)]
 pub(crate) struct InFlight {
-    count: AtomicUsize,
-    limit: usize,
+    permits: Arc<Semaphore>,
+    /// Admissions alive (queued or running); `stop` waits for 0.
+    live: AtomicUsize,
     lock: Mutex<()>,
-    changed: Condvar,
-    /// The reply slots of the tasks in flight, kept only when a stop timeout is set, so
-    /// that `stop` can answer the callers of tasks that never finish. (Only threads
-    /// holding the GIL touch it, so it is never contended.)
+    drained: Condvar,
+    /// The reply slots of the running tasks, kept only when a stop timeout is set, so
+    /// that `stop` can answer the callers of tasks that never finish.
     outstanding: Option<Mutex<HashMap<usize, Arc<ReplySlot>>>>,
 }
 
 impl InFlight {
-    /// `keep_replies`: keep every task's reply slot, for [`InFlight::fail_outstanding`].
+    /// At most `limit` tasks admitted at once. `keep_replies`: keep every running
+    /// task's reply slot, for [`InFlight::fail_outstanding`].
     pub(crate) fn new(limit: usize, keep_replies: bool) -> Self {
         InFlight {
-            count: AtomicUsize::new(0),
-            limit,
+            permits: Arc::new(Semaphore::new(limit)),
+            live: AtomicUsize::new(0),
             lock: Mutex::new(()),
-            changed: Condvar::new(),
+            drained: Condvar::new(),
             outstanding: keep_replies.then(Mutex::default),
         }
     }
 
-    /// Answers the callers of every task still in flight with `error`.
+    /// Admits one task, waiting for room; an error once the launch is stopping.
+    pub(crate) async fn admit(self: &Arc<Self>) -> Result<Admission> {
+        let permit = match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(tokio::sync::TryAcquireError::NoPermits) => Arc::clone(&self.permits)
+                .acquire_owned()
+                .await
+                .map_err(|_| stopping())?,
+            Err(tokio::sync::TryAcquireError::Closed) => return Err(stopping()),
+        };
+        self.live.fetch_add(1, Ordering::AcqRel);
+        COUNTERS.submitted();
+        COUNTERS.gauge_up(Gauge::Queued);
+        Ok(Admission {
+            _permit: permit,
+            in_flight: Arc::clone(self),
+            running: None,
+            outcome: Outcome::Failed,
+        })
+    }
+
+    /// Refuses admissions from now on; callers waiting for room get an error.
+    pub(crate) fn close(&self) {
+        self.permits.close();
+    }
+
+    /// Waits until no admission is alive, or until `deadline` passes; returns whether
+    /// it drained. Call it with the GIL released (the tasks need it to end).
+    pub(crate) fn wait_drained(&self, deadline: Option<Instant>) -> bool {
+        wait_until(&self.drained, lock(&self.lock), deadline, |_| {
+            self.live.load(Ordering::Acquire) == 0
+        })
+    }
+
+    /// Answers the callers of every task still running with `error`.
     pub(crate) fn fail_outstanding(&self, error: &Error) {
         let slots: Vec<_> = match &self.outstanding {
             Some(outstanding) => lock(outstanding).drain().map(|(_, slot)| slot).collect(),
@@ -51,81 +92,66 @@ impl InFlight {
             slot.fail(error.clone());
         }
     }
-
-    /// How many tasks are in flight now.
-    pub(crate) fn count(&self) -> usize {
-        self.count.load(Ordering::Acquire)
-    }
-
-    /// Registers one more task if the executor holds fewer than `limit`.
-    pub(crate) fn try_enter(&self) -> bool {
-        self.count
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.limit).then_some(n + 1)
-            })
-            .is_ok()
-    }
-
-    /// Registers one more task whatever the bound (a pool worker's, which is bounded
-    /// by the number of workers).
-    pub(crate) fn enter(&self) {
-        self.count.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// Registers one more task, waiting for room first. Call it with the GIL
-    /// released: the tasks that make room need the GIL to finish.
-    pub(crate) fn enter_blocking(&self) {
-        wait_until(&self.changed, lock(&self.lock), None, |_| self.try_enter());
-    }
-
-    /// One task finished.
-    pub(crate) fn leave(&self) {
-        let before = self.count.fetch_sub(1, Ordering::AcqRel);
-        // Someone may wait only when the executor was full or the last task left.
-        if before >= self.limit || before == 1 {
-            let _guard = lock(&self.lock);
-            self.changed.notify_all();
-        }
-    }
-
-    /// Waits until no task is in flight, or until `deadline` passes; returns
-    /// whether it drained. Call it with the GIL released.
-    pub(crate) fn wait_drained(&self, deadline: Option<std::time::Instant>) -> bool {
-        wait_until(&self.changed, lock(&self.lock), deadline, |_| {
-            self.count() == 0
-        })
-    }
 }
 
-/// One task's place in [`InFlight`]; leaving is tied to drop, so a task that is
-/// cancelled, refused or dropped without running also leaves.
+/// One task's place under the bound, from before it is queued until it has ended.
+/// Dropping it (however the task ends, or if it is dropped unrun) frees the place.
 #[derive(Debug)]
-pub(crate) struct Ticket {
+pub(crate) struct Admission {
+    _permit: OwnedSemaphorePermit,
     in_flight: Arc<InFlight>,
-    /// The key of the task's reply slot in [`InFlight::outstanding`], when kept.
-    key: Option<usize>,
+    /// `Some` once the task runs: the key of its reply slot in `outstanding`, if kept.
+    running: Option<Option<usize>>,
+    /// How the task ended, counted when the admission is dropped: failed unless told
+    /// otherwise (a task dropped unrun at stop failed; its caller got an error).
+    outcome: Outcome,
 }
 
-impl Ticket {
-    /// For a task that already [entered](InFlight::try_enter) `in_flight`.
-    /// Only threads holding the GIL make tickets.
-    pub(crate) fn new(in_flight: Arc<InFlight>, reply: &Arc<ReplySlot>) -> Self {
-        Counters::bump(&COUNTERS.entered_executor);
-        let key = in_flight.outstanding.as_ref().map(|outstanding| {
+impl Admission {
+    /// The task has started on a thread holding the GIL (or was handed to an
+    /// executor): it counts as in flight, no longer as queued.
+    pub(crate) fn start(&mut self, reply: &Arc<ReplySlot>) {
+        if self.running.is_some() {
+            return;
+        }
+        let key = self.in_flight.outstanding.as_ref().map(|outstanding| {
             let key = Arc::as_ptr(reply) as usize;
             lock(outstanding).insert(key, Arc::clone(reply));
             key
         });
-        Ticket { in_flight, key }
+        self.running = Some(key);
+        COUNTERS.gauge_down(Gauge::Queued);
+        COUNTERS.gauge_up(Gauge::Running);
     }
 }
 
-impl Drop for Ticket {
-    fn drop(&mut self) {
-        if let (Some(key), Some(outstanding)) = (self.key, &self.in_flight.outstanding) {
-            lock(outstanding).remove(&key);
-        }
-        self.in_flight.leave();
-        Counters::bump(&COUNTERS.finished_in_executor);
+impl Admission {
+    /// The task ended with `outcome`; its place is free.
+    pub(crate) fn end(mut self, outcome: Outcome) {
+        self.outcome = outcome;
     }
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        COUNTERS.ended(self.outcome);
+        let in_flight = &self.in_flight;
+        match self.running {
+            Some(key) => {
+                if let (Some(key), Some(outstanding)) = (key, &in_flight.outstanding) {
+                    lock(outstanding).remove(&key);
+                }
+                COUNTERS.gauge_down(Gauge::Running);
+            }
+            None => COUNTERS.gauge_down(Gauge::Queued),
+        }
+        if in_flight.live.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let _guard = lock(&in_flight.lock);
+            in_flight.drained.notify_all();
+        }
+    }
+}
+
+fn stopping() -> Error {
+    Error::engine_state("the PIME engine is stopping and accepts no new tasks")
 }

@@ -14,16 +14,16 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 use serde_value::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
-use super::envelope::Envelope;
-use super::in_flight::Ticket;
+use super::envelope::{Envelope, Submission};
+use super::in_flight::Admission;
 use super::reply::{ReplySlot, ReplyTo, StreamEvent};
 use super::{cancel, stream_pump};
 use crate::error::{Error, ErrorKind, Result};
 use crate::python::exceptions::{exception_to_error, exec_error, panic_to_error};
 use crate::python::sources;
-use crate::stats::{Counters, COUNTERS};
+use crate::stats::{Outcome, COUNTERS};
 use crate::task::PyTask;
 use crate::value;
 use crate::waiting::lock;
@@ -36,7 +36,9 @@ pub(crate) struct JobSettings {
     /// The way into this launch's engine thread, for cancelling coroutines. Weak, so
     /// that jobs do not keep the engine's queue open, and a job of an earlier launch
     /// never reaches a later one.
-    pub(crate) engine: mpsc::WeakSender<Envelope>,
+    pub(crate) engine: mpsc::WeakUnboundedSender<Envelope>,
+    /// Turns true when the launch stops: streams still running end then.
+    pub(crate) stopping: watch::Receiver<bool>,
 }
 
 /// What to call: `broker(command, params)`, inside `context` when the task has one.
@@ -78,10 +80,10 @@ pub(crate) struct Job {
     pub(crate) label: Option<String>,
     pub(crate) settings: Arc<JobSettings>,
     pub(crate) started: OnceLock<Instant>,
-    /// Pooled jobs count as in flight until they finish (or, if they never run, until
-    /// they are dropped). Released explicitly because a Python reference cycle
-    /// (an exception kept with its traceback) can keep the job object alive long after.
-    pub(crate) ticket: Mutex<Option<Ticket>>,
+    /// The task's place under the engine's bound, held until the task has ended.
+    /// Released explicitly (not with the job) because a Python reference cycle (an
+    /// exception kept with its traceback) can keep the job object alive long after.
+    admission: Mutex<Option<Admission>>,
 }
 
 #[pymethods]
@@ -91,56 +93,62 @@ impl Job {
     fn complete(slf: &Bound<'_, Self>, future: &Bound<'_, PyAny>) {
         let py = slf.py();
         let job = slf.get();
-        job.mark_started();
+        let cancelled = future
+            .call_method0("cancelled")
+            .and_then(|c| c.is_truthy())
+            .unwrap_or(false);
+        if cancelled && job.reply.is_abandoned() {
+            // PIME cancelled it because its caller went away.
+            job.release(Outcome::Cancelled);
+            return;
+        }
         match future_result(py, future) {
-            Ok(result) if job.reply.is_stream() => Job::handle_result(slf, result),
-            Ok(result) => job.finish(value::result_from_python(&result)),
+            // A user's executor may return a coroutine or a generator too.
+            Ok(result) => Job::handle_result(slf, result),
             Err(error) => job.finish(Err(error)),
         }
     }
 }
 
 impl Job {
-    /// Takes a task off a queue and counts it. `None` (the task counted as cancelled
-    /// and dropped unconverted) when its caller has already gone; otherwise the task
-    /// and its reply slot.
-    pub(crate) fn accept(task: PyTask, reply: Option<ReplyTo>) -> Option<(PyTask, Arc<ReplySlot>)> {
-        Counters::bump(&COUNTERS.dispatched);
-        if reply.as_ref().is_some_and(ReplyTo::is_closed) {
-            Counters::bump(&COUNTERS.cancelled);
-            task.dispose();
-            return None;
-        }
-        Some((task, ReplySlot::new(reply)))
-    }
-
-    /// Converts `task` for `broker` (a pooled job gets its ticket afterwards). On a
-    /// conversion error the caller is answered (and the task's values dropped) here,
-    /// and `None` comes back.
-    pub(crate) fn prepare(
+    /// Takes a submission off a queue, on a thread holding the GIL, and converts it
+    /// for `broker`. `None` when there is nothing to run: the caller has gone already
+    /// (the task counts as cancelled), or the conversion failed (the caller has been
+    /// answered).
+    pub(crate) fn accept(
         py: Python<'_>,
-        task: PyTask,
-        reply: Arc<ReplySlot>,
+        submission: Submission,
         broker: Py<PyAny>,
         settings: &Arc<JobSettings>,
     ) -> Option<Job> {
+        let Submission {
+            task,
+            reply,
+            mut admission,
+        } = submission;
+        if reply.as_ref().is_some_and(ReplyTo::is_closed) {
+            admission.end(Outcome::Cancelled);
+            return None;
+        }
+        let reply = ReplySlot::new(reply);
+        admission.start(&reply);
         let call = match BrokerCall::new(py, &task, broker) {
             Ok(call) => call,
             Err(error) => {
-                task.dispose();
                 reply.fail(error);
                 return None;
             }
         };
         let label = (settings.debug || COUNTERS.per_command_enabled())
             .then(|| command_label(&task.command));
+        task.drop_converted();
         Some(Job {
             call,
             reply,
             label,
             settings: Arc::clone(settings),
             started: OnceLock::new(),
-            ticket: Mutex::new(None),
+            admission: Mutex::new(Some(admission)),
         })
     }
 
@@ -158,8 +166,7 @@ impl Job {
         let job = slf.get();
         if job.reply.is_abandoned() {
             // The caller dropped its future before the task started: cancelled.
-            Counters::bump(&COUNTERS.cancelled);
-            job.release();
+            job.release(Outcome::Cancelled);
             return;
         }
         job.mark_started();
@@ -169,7 +176,9 @@ impl Job {
         }
     }
 
-    fn mark_started(&self) {
+    /// Starts the clock of per-command timings (when kept): when the broker is
+    /// called, or the task handed to a user's executor.
+    pub(crate) fn mark_started(&self) {
         if self.label.is_some() {
             let _ = self.started.set(Instant::now());
         }
@@ -187,8 +196,8 @@ impl Job {
             } = &self.call;
             let result = match context {
                 None => broker.bind(py).call1((command, params)),
-                Some(context) => run_with_context(py)
-                    .and_then(|run| run.bind(py).call1((context, broker, command, params))),
+                Some(context) => sources::run_with_context(py)
+                    .and_then(|run| run.call1((context, broker, command, params))),
             };
             result.map_err(|err| exception_to_error(py, err))
         });
@@ -203,9 +212,13 @@ impl Job {
             let Some(ReplyTo::Stream(sender)) = job.reply.take() else {
                 return;
             };
-            let outcome = stream_pump::pump(py, &result, sender);
-            job.record(outcome.is_ok());
-            job.release();
+            let outcome = stream_pump::pump(py, &result, sender, &job.settings.stopping);
+            job.record(&outcome);
+            job.release(if outcome.is_ok() {
+                Outcome::Completed
+            } else {
+                Outcome::Failed
+            });
             return;
         }
         if is_coroutine(py, &result) {
@@ -227,15 +240,21 @@ impl Job {
         job.finish(value::result_from_python(&result));
     }
 
-    /// The job has ended: it no longer counts as in flight.
-    fn release(&self) {
-        drop(lock(&self.ticket).take());
+    /// The job has ended with `outcome`: its place under the bound is free.
+    fn release(&self, outcome: Outcome) {
+        if let Some(admission) = lock(&self.admission).take() {
+            admission.end(outcome);
+        }
     }
 
     /// Answers the caller (or logs, for `no_wait`) and records the outcome.
     pub(crate) fn finish(&self, outcome: Result<Option<Value>>) {
-        self.release();
-        self.record(outcome.is_ok());
+        self.release(if outcome.is_ok() {
+            Outcome::Completed
+        } else {
+            Outcome::Failed
+        });
+        self.record(&outcome);
         if let (true, Some(label)) = (self.settings.debug, &self.label) {
             log_task(label, self.started.get(), &outcome);
         }
@@ -260,15 +279,15 @@ impl Job {
         }
     }
 
-    fn record(&self, ok: bool) {
-        Counters::bump(if ok {
-            &COUNTERS.completed
-        } else {
-            &COUNTERS.failed
-        });
+    /// Per-command timings, when they are collected.
+    fn record<T>(&self, outcome: &Result<T>) {
         if let (Some(label), Some(started)) = (&self.label, self.started.get()) {
             if COUNTERS.per_command_enabled() {
-                COUNTERS.record(label, started.elapsed(), ok);
+                let refused = outcome
+                    .as_ref()
+                    .err()
+                    .is_some_and(|error| error.exception.as_deref() == Some("UnknownCommandError"));
+                COUNTERS.record(label, started.elapsed(), outcome.is_ok(), !refused);
             }
         }
     }
@@ -283,22 +302,17 @@ fn future_result<'py>(py: Python<'py>, future: &Bound<'py, PyAny>) -> Result<Bou
                 "the executor cancelled the task",
             )));
         }
-        let exception = future.call_method0("exception")?;
-        if !exception.is_none() {
-            return Ok(Err(exception_to_error(py, PyErr::from_value(exception))));
+        let mut exception = future.call_method0("exception")?;
+        if exception.is_none() {
+            return Ok(Ok(future.call_method0("result")?));
         }
-        Ok(Ok(future.call_method0("result")?))
+        // A `CancelledError` the coroutine raised itself comes wrapped: report it.
+        if exception.is_instance(&sources::runtime(py)?.getattr("BrokerCancelled")?)? {
+            exception = exception.getattr("__cause__")?;
+        }
+        Ok(Err(exception_to_error(py, PyErr::from_value(exception))))
     };
     outcome().unwrap_or_else(|err| Err(exec_error(py, err)))
-}
-
-/// `pime._run_with_context`, which runs the broker with `pime.context()` set.
-fn run_with_context(py: Python<'_>) -> PyResult<&Py<PyAny>> {
-    static RUN_WITH_CONTEXT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    RUN_WITH_CONTEXT.get_or_try_init(py, || {
-        sources::register(py)?;
-        Ok(py.import("pime")?.getattr("_run_with_context")?.unbind())
-    })
 }
 
 /// Whether `result` is a coroutine (an `async def` broker or command was called).

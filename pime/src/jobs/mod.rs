@@ -5,7 +5,7 @@
 //! * `job`: a task as a Python object — convert, call the broker, convert back, answer.
 //! * `shared_broker`: the broker new tasks are served by, swapped by a hot reload.
 //! * `reply`: the reply slot each task carries (a one-shot reply or a stream).
-//! * `in_flight`: the count (and bound) of tasks running, and the ticket each holds.
+//! * `in_flight`: the one bound on tasks (an `Admission` each), and the gauges.
 //! * `cancel`: cancelling a coroutine whose caller went away.
 //! * `stream_pump`: feeding a generator's items into the caller's stream.
 //!
@@ -21,8 +21,8 @@ mod shared_broker;
 mod stream_pump;
 
 pub(crate) use cancel::cancel_now;
-pub(crate) use envelope::{Envelope, ReloadRequest};
-pub(crate) use in_flight::{InFlight, Ticket};
+pub(crate) use envelope::{Envelope, ReloadRequest, Submission};
+pub(crate) use in_flight::InFlight;
 pub(crate) use job::{BrokerCall, Job, JobSettings};
 pub(crate) use reply::{ReplyTo, StreamEvent};
 pub(crate) use shared_broker::SharedBroker;

@@ -6,7 +6,6 @@ use serde_value::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
-use crate::stats::{Counters, COUNTERS};
 use crate::waiting::lock;
 
 /// Completes one caller's `pime::call`.
@@ -42,7 +41,6 @@ impl ReplyTo {
 
     /// Answers with `error` (for a stream: as its last item, if there is room).
     pub(crate) fn fail(self, error: Error) {
-        Counters::bump(&COUNTERS.failed);
         match self {
             ReplyTo::Once(sender) => {
                 let _ = sender.send(Err(error));

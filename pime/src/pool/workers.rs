@@ -27,25 +27,23 @@ use pyo3::prelude::*;
 
 use super::{gil_handoff, spin};
 use crate::error::{Error, ErrorKind, Result};
-use crate::jobs::{InFlight, Job, JobSettings, ReplyTo, SharedBroker, Ticket};
+use crate::jobs::{Job, JobSettings, SharedBroker, Submission};
 use crate::python::exceptions::panic_to_error;
 use crate::python::sources;
-use crate::task::PyTask;
 use crate::waiting::{lock, wait_until};
 
 /// The stack of a worker thread: what a thread started by Python gets on Linux by
 /// default (the pthread default, 8 MiB), rather than Rust's 2 MiB, so a broker that
 /// recurses deeply through C code behaves as it would in a Python thread. Only the
-/// pages used are committed.
-const WORKER_STACK_SIZE: usize = 8 << 20;
+/// pages used are committed. The engine thread gets the same.
+pub(crate) const WORKER_STACK_SIZE: usize = 8 << 20;
 
 /// A pooled task on its way to a worker, with where its outcome goes and the broker
 /// that was current when it was sent (a task sent before a reload runs on the old
 /// broker even if it starts after, as it did when tasks went through the engine's
 /// queue in order with reloads).
 pub(crate) struct PoolTask {
-    task: PyTask,
-    reply: Option<ReplyTo>,
+    submission: Submission,
     broker: Arc<Py<PyAny>>,
 }
 
@@ -53,7 +51,6 @@ pub(crate) struct PoolTask {
 pub(crate) struct PoolConfig {
     pub(crate) min_workers: usize,
     pub(crate) max_workers: usize,
-    pub(crate) queue_capacity: usize,
     pub(crate) settings: Arc<JobSettings>,
 }
 
@@ -64,7 +61,6 @@ struct Shared {
     tasks: Receiver<PoolTask>,
     /// Read by callers as they send (see [`PoolTask`]).
     broker: Arc<SharedBroker>,
-    in_flight: Arc<InFlight>,
     settings: Arc<JobSettings>,
     max_workers: usize,
     /// Idle workers no caller has counted on yet: a worker adds one when it starts
@@ -100,13 +96,13 @@ impl WorkerPool {
         py: Python<'_>,
         config: &PoolConfig,
         broker: Arc<SharedBroker>,
-        in_flight: Arc<InFlight>,
     ) -> Result<(WorkerPool, PoolSender)> {
-        let (sender, tasks) = async_channel::bounded(config.queue_capacity);
+        // Unbounded, so its memory grows with use: the launch's `InFlight` bounds how
+        // many tasks can be in it.
+        let (sender, tasks) = async_channel::unbounded();
         let shared = Arc::new(Shared {
             tasks,
             broker,
-            in_flight,
             settings: Arc::clone(&config.settings),
             max_workers: config.max_workers,
             idle: AtomicUsize::new(0),
@@ -141,8 +137,7 @@ impl WorkerPool {
         ))
     }
 
-    /// Refuses new tasks: callers waiting for room get an error; the workers run the
-    /// tasks already queued, then end.
+    /// Refuses new tasks; the workers run the tasks already queued, then end.
     pub(crate) fn close(&self) {
         self.shared.tasks.close();
     }
@@ -174,23 +169,15 @@ impl Drop for WorkerPool {
 }
 
 impl PoolSender {
-    /// Queues `task` for the workers, waiting for room; starts a worker first if none
-    /// is idle and fewer than the maximum run.
-    pub(crate) async fn submit(&self, task: PyTask, reply: Option<ReplyTo>) -> Result<()> {
+    /// Queues a task for the workers; starts a worker if none is idle and fewer than
+    /// the maximum run.
+    pub(crate) fn submit(&self, submission: Submission) -> Result<()> {
         let broker = self.shared.broker.current();
         self.tasks
-            .send(PoolTask {
-                task,
-                reply,
-                broker,
-            })
-            .await
-            .map_err(|refused| {
-                refused.into_inner().task.dispose();
+            .try_send(PoolTask { submission, broker })
+            .map_err(|_| {
                 Error::engine_state("the PIME engine is stopping and accepts no new tasks")
             })?;
-        // Counted after the send, so a caller that gives up while waiting for room
-        // takes no idle worker with it.
         if !self.shared.claim_idle() && self.shared.reserve_worker() {
             if let Err(e) = self.shared.spawn_worker(None) {
                 log::error!(target: "pime", "{}", spawn_error(&e));
@@ -260,11 +247,8 @@ impl Shared {
 
     /// Answers the callers of every task still queued with `error`.
     fn fail_queued(&self, error: &Error) {
-        while let Ok(PoolTask { task, reply, .. }) = self.tasks.try_recv() {
-            task.dispose();
-            if let Some(reply) = reply {
-                reply.fail(error.clone());
-            }
+        while let Ok(queued) = self.tasks.try_recv() {
+            queued.submission.fail(error.clone());
         }
     }
 }
@@ -319,36 +303,17 @@ fn next_task(tasks: &Receiver<PoolTask>, spinning: &AtomicBool) -> Option<PoolTa
 
 /// Runs one task on this worker. A panic in PIME's own code here (the broker's are
 /// caught in the job) answers the caller with it and leaves the worker serving.
-fn run(
-    py: Python<'_>,
-    shared: &Shared,
-    PoolTask {
-        task,
-        reply,
-        broker,
-    }: PoolTask,
-) {
-    let Some((task, reply)) = Job::accept(task, reply) else {
-        return;
-    };
-    shared.in_flight.enter();
-    let ticket = Ticket::new(Arc::clone(&shared.in_flight), &reply);
+fn run(py: Python<'_>, shared: &Shared, PoolTask { submission, broker }: PoolTask) {
     if shared.abandoned.load(Ordering::SeqCst) {
-        drop(ticket);
-        task.dispose();
-        return reply.fail(Error::engine_state(
+        return submission.fail(Error::engine_state(
             "the PIME engine stopped before the task started",
         ));
     }
-    let slot = Arc::clone(&reply);
-    let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        let broker = broker.clone_ref(py);
-        if let Some(job) = Job::prepare(py, task, reply, broker, &shared.settings) {
-            *lock(&job.ticket) = Some(ticket);
-            job.run(py);
-        }
-    }));
-    if let Err(payload) = ran {
+    let Some(job) = Job::accept(py, submission, broker.clone_ref(py), &shared.settings) else {
+        return;
+    };
+    let slot = Arc::clone(&job.reply);
+    if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| job.run(py))) {
         let panic = panic_to_error(payload);
         let error = Error::new(
             ErrorKind::InternalError,

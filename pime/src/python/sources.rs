@@ -3,6 +3,7 @@
 use std::ffi::CString;
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyModule;
 
 /// (module name, file name, source) of each embedded module, in load order.
@@ -40,8 +41,24 @@ pub(crate) fn register(py: Python<'_>) -> PyResult<()> {
     Ok(())
 }
 
-/// The internal runtime module.
+/// The internal runtime module (registered and imported once per interpreter).
 pub(crate) fn runtime(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
-    register(py)?;
-    py.import("_pime_runtime")
+    static RUNTIME: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    RUNTIME
+        .get_or_try_init(py, || {
+            register(py)?;
+            Ok(py.import("_pime_runtime")?.unbind())
+        })
+        .map(|runtime| runtime.bind(py).clone())
+}
+
+/// `pime._run_with_context`, which runs the broker with `pime.context()` set.
+pub(crate) fn run_with_context(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static RUN_WITH_CONTEXT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    RUN_WITH_CONTEXT
+        .get_or_try_init(py, || {
+            register(py)?;
+            Ok(py.import("pime")?.getattr("_run_with_context")?.unbind())
+        })
+        .map(|run| run.bind(py))
 }
