@@ -120,11 +120,14 @@ impl Call {
                 if exclusive {
                     task.mark_exclusive();
                 }
+                if let Some(timeout) = timeout {
+                    task.set_timeout(timeout);
+                }
                 Ok(task)
             }
         };
         async move {
-            let result = call_with_timeout(command, task?, timeout).await?;
+            let result = call(task?).await?;
             decode.result(command, result)
         }
     }
@@ -147,35 +150,6 @@ impl Call {
             let stream = call_stream(task?).await?;
             Ok(stream.decoded(command, decode))
         }
-    }
-}
-
-/// Runs `task`, giving up after `timeout` with an [`ErrorKind::Timeout`] error.
-/// Dropping the call future on timeout cancels the task if it has not started; a
-/// running one finishes and its result is dropped.
-async fn call_with_timeout(
-    command: &str,
-    task: PyTask,
-    timeout: Option<Duration>,
-) -> Result<Option<Value>> {
-    let Some(timeout) = timeout else {
-        return call(task).await;
-    };
-    match tokio::time::timeout(timeout, call(task)).await {
-        Ok(result) => result,
-        Err(_) => Err(Error::new(
-            ErrorKind::Timeout,
-            format!("{command}: no result within {}", format_duration(timeout)),
-        )),
-    }
-}
-
-fn format_duration(duration: Duration) -> String {
-    let millis = duration.as_millis();
-    if millis % 1000 == 0 {
-        format!("{}s", millis / 1000)
-    } else {
-        format!("{millis}ms")
     }
 }
 

@@ -1,6 +1,7 @@
 //! `PyTask`: one request for the broker.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde_value::Value;
 
@@ -28,6 +29,7 @@ pub struct PyTask {
     pub(crate) no_wait: bool,
     pub(crate) exclusive: bool,
     pub(crate) context: Option<BTreeMap<String, Value>>,
+    pub(crate) timeout: Option<Duration>,
 }
 
 impl PyTask {
@@ -39,6 +41,7 @@ impl PyTask {
             no_wait: false,
             exclusive: false,
             context: None,
+            timeout: None,
         }
     }
 
@@ -50,6 +53,7 @@ impl PyTask {
             no_wait: false,
             exclusive: false,
             context: None,
+            timeout: None,
         }
     }
 
@@ -77,6 +81,22 @@ impl PyTask {
             .get_or_insert_with(BTreeMap::new)
             .insert(key.into(), value);
         self
+    }
+
+    /// Gives up on the task after `timeout` (waiting for room included): [`crate::call`]
+    /// then returns an [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) error, a task
+    /// not started is cancelled, and with
+    /// [`interrupt_on_deadline`](crate::EngineBuilder::interrupt_on_deadline) a
+    /// running sync broker is interrupted. Ignored for `no_wait` tasks once queued, and
+    /// by [`crate::call_stream`].
+    pub fn set_timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The timeout set with [`PyTask::set_timeout`].
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
     }
 
     /// The context values set with [`PyTask::set_context`].

@@ -1,13 +1,16 @@
 //! `pime::call` and `pime::call_stream`: send one task to the engine and await its
 //! outcome; `pime::reload`: swap the broker.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use serde_value::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::stream::PyStream;
-use crate::engine::state;
+use crate::engine::state::{self, Launch};
 use crate::error::{Error, ErrorKind, Result};
-use crate::jobs::{Envelope, ReloadRequest, ReplyTo};
+use crate::jobs::{Envelope, Interrupt, ReloadRequest, ReplyTo};
 use crate::task::PyTask;
 
 /// How many streamed items may wait for the caller before the generator pauses.
@@ -29,19 +32,70 @@ const STREAM_BUFFER: usize = 64;
 /// Dropping the returned future before it completes cancels the task if it has not
 /// started yet; a running task finishes and its result is dropped.
 ///
-/// When the queue is full, this waits for room (backpressure).
+/// When the engine's bound on tasks is reached, this waits for room (backpressure).
+///
+/// With [`PyTask::set_timeout`], the call gives up when the timeout passes (waiting
+/// for room included) with an [`ErrorKind::Timeout`] error; with
+/// [`crate::EngineBuilder::interrupt_on_deadline`], a sync broker still running then
+/// is interrupted. A timeout needs a tokio runtime with its time driver.
 pub async fn call(task: PyTask) -> Result<Option<Value>> {
+    let launch = state::current()?;
+    let interrupt = launch.new_interrupt();
+    let Some(timeout) = task.timeout() else {
+        return run(&launch, task, interrupt).await;
+    };
+    let command = command_label(task.command());
+    match tokio::time::timeout(timeout, run(&launch, task, interrupt.clone())).await {
+        Ok(outcome) => outcome,
+        Err(_) => {
+            if let Some(interrupt) = interrupt {
+                interrupt.raise_soon();
+            }
+            Err(Error::new(
+                ErrorKind::Timeout,
+                format!("{command}: no result within {}", format_duration(timeout)),
+            ))
+        }
+    }
+}
+
+/// Sends `task` and waits for its outcome (`no_wait`: until it is queued).
+async fn run(
+    launch: &Launch,
+    task: PyTask,
+    interrupt: Option<Arc<Interrupt>>,
+) -> Result<Option<Value>> {
     if task.no_wait {
-        send_task(task, None).await?;
+        launch.submit(task, None, interrupt).await?;
         return Ok(None);
     }
     let (reply, outcome) = oneshot::channel();
-    send_task(task, Some(ReplyTo::Once(reply))).await?;
+    launch
+        .submit(task, Some(ReplyTo::Once(reply)), interrupt)
+        .await?;
     outcome.await.unwrap_or_else(|_| {
         Err(Error::engine_state(
             "the PIME engine stopped before the task finished",
         ))
     })
+}
+
+/// The command as error messages name it.
+fn command_label(command: &Value) -> String {
+    match command {
+        Value::String(s) => s.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// `500ms`, `2s`.
+fn format_duration(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if millis % 1000 == 0 {
+        format!("{}s", millis / 1000)
+    } else {
+        format!("{millis}ms")
+    }
 }
 
 /// Runs `task` and streams the items of the generator (or async generator, or other
@@ -61,7 +115,9 @@ pub async fn call_stream(mut task: PyTask) -> Result<PyStream> {
     }
     task.no_wait = false;
     let (items, receiver) = mpsc::channel(STREAM_BUFFER);
-    send_task(task, Some(ReplyTo::Stream(items))).await?;
+    state::current()?
+        .submit(task, Some(ReplyTo::Stream(items)), None)
+        .await?;
     Ok(PyStream::new(receiver))
 }
 
@@ -88,13 +144,6 @@ async fn reload_request(target: Option<(String, String)>) -> Result<()> {
             "the PIME engine stopped before reloading",
         ))
     })
-}
-
-/// Admits `task` under the running launch's bound (waiting for room: backpressure)
-/// and queues it for the pool (pooled tasks) or the engine thread (exclusive tasks, or
-/// every task with a user's executor).
-async fn send_task(task: PyTask, reply: Option<ReplyTo>) -> Result<()> {
-    state::current()?.submit(task, reply).await
 }
 
 /// Puts `envelope` in the engine thread's queue.

@@ -182,6 +182,22 @@ impl EngineBuilder {
         self
     }
 
+    /// Interrupts a running sync broker when its deadline passes — a call's timeout
+    /// ([`crate::PyTask::set_timeout`], or `#[pime(timeout = ..)]`), or the stop
+    /// deadline ([`EngineBuilder::stop_timeout`]) — the way Ctrl-C would: a
+    /// `KeyboardInterrupt` is raised in its thread, so its worker is free again, and
+    /// the caller gets `ErrorKind::Timeout` (or the stop error). A pure-Python loop
+    /// stops at its next bytecode; C code that does not return to the interpreter
+    /// (`time.sleep`, a long C call) is interrupted only when it returns. Async
+    /// commands and streams are not interrupted this way (a dropped caller cancels a
+    /// coroutine; a stream ends at stop).
+    ///
+    /// Default: off.
+    pub fn interrupt_on_deadline(mut self, on: bool) -> Self {
+        self.config.interrupt_on_deadline = on;
+        self
+    }
+
     /// Sets Python's thread switch interval (`sys.setswitchinterval`): how long a
     /// thread running pure-Python code keeps the GIL before others get a turn. Lower
     /// values cut the latency of short calls while CPU-bound brokers run, at some cost

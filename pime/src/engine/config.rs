@@ -34,6 +34,7 @@ pub(crate) struct Config {
     pub(crate) switch_interval: Option<Duration>,
     pub(crate) gil_request_interval: Option<Duration>,
     pub(crate) command_stats: bool,
+    pub(crate) interrupt_on_deadline: bool,
 }
 
 impl Default for Config {
@@ -47,6 +48,7 @@ impl Default for Config {
             switch_interval: None,
             gil_request_interval: Some(DEFAULT_GIL_REQUEST_INTERVAL),
             command_stats: false,
+            interrupt_on_deadline: false,
         }
     }
 }

@@ -57,7 +57,12 @@ pub(crate) fn run(
         None => (None, None),
     };
     let engine_loop = EngineLoop::new(py, broker, origin, executor, settings)?;
-    claim.go_online(Launch::new(sender, pool_sender, Arc::clone(&in_flight)));
+    claim.go_online(Launch::new(
+        sender,
+        pool_sender,
+        Arc::clone(&in_flight),
+        config.interrupt_on_deadline,
+    ));
     on_online(claim.generation());
 
     engine_loop.serve(&mut queue);
@@ -94,10 +99,13 @@ pub(crate) fn run(
         if let Some(pool) = &pool {
             pool.abandon(&not_started());
         }
-        in_flight.fail_outstanding(&Error::engine_state(format!(
+        in_flight.fail_outstanding(
+            py,
+            &Error::engine_state(format!(
             "the PIME engine stopped after its stop timeout ({:?}) with this task still running",
             config.stop_timeout.unwrap_or_default()
-        )));
+        )),
+        );
     }
     drop(claim);
     Ok(())

@@ -13,7 +13,7 @@ use arc_swap::ArcSwapOption;
 use tokio::sync::{mpsc, watch};
 
 use crate::error::{Error, Result};
-use crate::jobs::{Envelope, InFlight, ReplyTo, Submission};
+use crate::jobs::{Envelope, InFlight, Interrupt, ReplyTo, Submission};
 use crate::pool::PoolSender;
 use crate::task::PyTask;
 
@@ -42,6 +42,8 @@ pub(crate) struct Launch {
     in_flight: Arc<InFlight>,
     /// Set by `stop`: tasks sent from now on are refused.
     stopping: AtomicBool,
+    /// Whether running sync brokers are interrupted when their deadline passes.
+    interrupt_on_deadline: bool,
 }
 
 impl Launch {
@@ -50,6 +52,7 @@ impl Launch {
         engine: mpsc::UnboundedSender<Envelope>,
         pool: Option<PoolSender>,
         in_flight: Arc<InFlight>,
+        interrupt_on_deadline: bool,
     ) -> Self {
         Launch {
             generation: 0,
@@ -57,12 +60,23 @@ impl Launch {
             pool,
             in_flight,
             stopping: AtomicBool::new(false),
+            interrupt_on_deadline,
         }
+    }
+
+    /// An interrupt handle for a new task, when this launch interrupts on deadline.
+    pub(crate) fn new_interrupt(&self) -> Option<Arc<Interrupt>> {
+        self.interrupt_on_deadline.then(Arc::default)
     }
 
     /// Admits `task` under the launch's bound (waiting for room), then queues it: in
     /// the pool's queue if it is pooled, in the engine thread's otherwise.
-    pub(crate) async fn submit(&self, task: PyTask, reply: Option<ReplyTo>) -> Result<()> {
+    pub(crate) async fn submit(
+        &self,
+        task: PyTask,
+        reply: Option<ReplyTo>,
+        interrupt: Option<Arc<Interrupt>>,
+    ) -> Result<()> {
         if self.stopping.load(Ordering::Acquire) {
             return Err(refused());
         }
@@ -72,6 +86,7 @@ impl Launch {
             task,
             reply,
             admission,
+            interrupt,
         };
         match &self.pool {
             Some(pool) if !exclusive => pool.submit(submission),

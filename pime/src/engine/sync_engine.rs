@@ -163,6 +163,11 @@ impl<'py> PySyncEngine<'py> {
         self.update(|config| config.switch_interval = Some(interval))
     }
 
+    /// See [`crate::EngineBuilder::interrupt_on_deadline`].
+    pub fn set_interrupt_on_deadline(&self, on: bool) {
+        self.config.borrow_mut().interrupt_on_deadline = on;
+    }
+
     /// See [`crate::EngineBuilder::gil_request_interval`].
     pub fn set_gil_request_interval(&self, interval: Option<std::time::Duration>) {
         self.config.borrow_mut().gil_request_interval = interval;

@@ -3,7 +3,10 @@
 use pyo3::{Py, PyAny};
 use tokio::sync::oneshot;
 
+use std::sync::Arc;
+
 use super::in_flight::Admission;
+use super::interrupt::Interrupt;
 use super::reply::ReplyTo;
 use crate::error::Result;
 use crate::task::PyTask;
@@ -14,6 +17,8 @@ pub(crate) struct Submission {
     pub(crate) task: PyTask,
     pub(crate) reply: Option<ReplyTo>,
     pub(crate) admission: Admission,
+    /// With interrupt on deadline: the handle the caller and `stop` interrupt with.
+    pub(crate) interrupt: Option<Arc<Interrupt>>,
 }
 
 impl Submission {

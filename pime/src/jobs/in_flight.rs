@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
+use pyo3::Python;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::reply::ReplySlot;
@@ -82,13 +83,17 @@ impl InFlight {
         })
     }
 
-    /// Answers the callers of every task still running with `error`.
-    pub(crate) fn fail_outstanding(&self, error: &Error) {
+    /// Answers the callers of every task still running with `error`, and interrupts
+    /// their brokers where interrupt on deadline is on.
+    pub(crate) fn fail_outstanding(&self, py: Python<'_>, error: &Error) {
         let slots: Vec<_> = match &self.outstanding {
             Some(outstanding) => lock(outstanding).drain().map(|(_, slot)| slot).collect(),
             None => return,
         };
         for slot in slots {
+            if let Some(interrupt) = &slot.interrupt {
+                interrupt.raise(py);
+            }
             slot.fail(error.clone());
         }
     }

@@ -125,12 +125,13 @@ impl Job {
             task,
             reply,
             mut admission,
+            interrupt,
         } = submission;
         if reply.as_ref().is_some_and(ReplyTo::is_closed) {
             admission.end(Outcome::Cancelled);
             return None;
         }
-        let reply = ReplySlot::new(reply);
+        let reply = ReplySlot::new(reply, interrupt);
         admission.start(&reply);
         let call = match BrokerCall::new(py, &task, broker) {
             Ok(call) => call,
@@ -194,10 +195,14 @@ impl Job {
                 params,
                 context,
             } = &self.call;
-            let result = match context {
+            let call_broker = || match context {
                 None => broker.bind(py).call1((command, params)),
                 Some(context) => sources::run_with_context(py)
                     .and_then(|run| run.call1((context, broker, command, params))),
+            };
+            let result = match &self.reply.interrupt {
+                Some(interrupt) => interrupt.run(py, call_broker),
+                None => call_broker(),
             };
             result.map_err(|err| exception_to_error(py, err))
         });

@@ -7,6 +7,7 @@
 //! * `reply`: the reply slot each task carries (a one-shot reply or a stream).
 //! * `in_flight`: the one bound on tasks (an `Admission` each), and the gauges.
 //! * `cancel`: cancelling a coroutine whose caller went away.
+//! * `interrupt`: interrupting a running sync broker at its deadline (opt-in).
 //! * `stream_pump`: feeding a generator's items into the caller's stream.
 //!
 //! May use: `python` (exceptions, embedded sources), `value`, `task`, `error`,
@@ -15,6 +16,7 @@
 mod cancel;
 mod envelope;
 mod in_flight;
+mod interrupt;
 mod job;
 mod reply;
 mod shared_broker;
@@ -23,6 +25,7 @@ mod stream_pump;
 pub(crate) use cancel::cancel_now;
 pub(crate) use envelope::{Envelope, ReloadRequest, Submission};
 pub(crate) use in_flight::InFlight;
+pub(crate) use interrupt::Interrupt;
 pub(crate) use job::{BrokerCall, Job, JobSettings};
 pub(crate) use reply::{ReplyTo, StreamEvent};
 pub(crate) use shared_broker::SharedBroker;

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use serde_value::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use super::interrupt::Interrupt;
 use crate::error::{Error, Result};
 use crate::waiting::lock;
 
@@ -58,32 +59,39 @@ impl ReplyTo {
 /// `no_wait`). Shared (`Arc`) between the job and, when a stop timeout is set, the
 /// engine's list of running tasks, so whichever comes first answers the caller.
 #[derive(Debug)]
-pub(crate) struct ReplySlot(Mutex<Option<ReplyTo>>);
+pub(crate) struct ReplySlot {
+    reply: Mutex<Option<ReplyTo>>,
+    /// With interrupt on deadline: the handle that interrupts the running broker.
+    pub(crate) interrupt: Option<Arc<Interrupt>>,
+}
 
 impl ReplySlot {
-    pub(crate) fn new(reply: Option<ReplyTo>) -> Arc<Self> {
-        Arc::new(ReplySlot(Mutex::new(reply)))
+    pub(crate) fn new(reply: Option<ReplyTo>, interrupt: Option<Arc<Interrupt>>) -> Arc<Self> {
+        Arc::new(ReplySlot {
+            reply: Mutex::new(reply),
+            interrupt,
+        })
     }
 
     /// Takes the reply out; later calls get `None`.
     pub(crate) fn take(&self) -> Option<ReplyTo> {
         // A poisoned lock only means a panic elsewhere; the slot itself is still sound.
-        lock(&self.0).take()
+        lock(&self.reply).take()
     }
 
     /// Runs `f` on the reply still waiting in the slot, if any.
     pub(crate) fn with_reply<R>(&self, f: impl FnOnce(Option<&mut ReplyTo>) -> R) -> R {
-        f(lock(&self.0).as_mut())
+        f(lock(&self.reply).as_mut())
     }
 
     /// Whether the caller is gone (so the task need not run).
     pub(crate) fn is_abandoned(&self) -> bool {
-        lock(&self.0).as_ref().is_some_and(ReplyTo::is_closed)
+        lock(&self.reply).as_ref().is_some_and(ReplyTo::is_closed)
     }
 
     /// Whether the caller waits for a stream.
     pub(crate) fn is_stream(&self) -> bool {
-        matches!(*lock(&self.0), Some(ReplyTo::Stream(_)))
+        matches!(*lock(&self.reply), Some(ReplyTo::Stream(_)))
     }
 
     /// Answers the caller with `error`, unless it was answered already.
