@@ -64,13 +64,15 @@ def activate_venv(venv_dir, site_packages, include_system_site_packages):
     sys.prefix = sys.exec_prefix = venv_dir
 
 
-class BrokerCancelled(Exception):
-    """Carries a `CancelledError` that an async command raised itself, as its cause.
+class BrokerRaised(Exception):
+    """Carries, as its cause, a `BaseException` that is not an `Exception` which an
+    async command raised: `CancelledError`, `SystemExit`, `KeyboardInterrupt`.
 
-    Only a cancellation PIME made (its caller went away) may mark the command's future
-    cancelled; any other `CancelledError` (raised by the command's own code, or by an
-    inner task someone else cancelled) reaches the caller like any other exception,
-    with its class, message and traceback.
+    Left alone, asyncio would mark the command's future cancelled (for a
+    `CancelledError`: only a cancellation PIME made, because the caller went away, may
+    do that) or stop the engine's event loop (`SystemExit`, `KeyboardInterrupt`).
+    Carried, it reaches the caller like any other exception, with its class, message
+    and traceback, as it would from a sync broker.
     """
 
 
@@ -103,10 +105,13 @@ async def _own_cancellations(coroutine, scheduled):
 
     try:
         return await coroutine
-    except asyncio.CancelledError as error:
-        if scheduled and getattr(scheduled[0], "pime_cancelled", False):
+    except Exception:
+        raise
+    except BaseException as error:
+        pime_cancelled = scheduled and getattr(scheduled[0], "pime_cancelled", False)
+        if isinstance(error, asyncio.CancelledError) and pime_cancelled:
             raise
-        raise BrokerCancelled(str(error)) from error
+        raise BrokerRaised(str(error)) from error
 
 
 def next_async(agen):
@@ -114,11 +119,14 @@ def next_async(agen):
     import asyncio
     import pime
 
-    future = asyncio.run_coroutine_threadsafe(agen.__anext__(), pime.event_loop())
+    future = asyncio.run_coroutine_threadsafe(_own_cancellations(agen.__anext__(), []), pime.event_loop())
     try:
         return False, future.result()
     except StopAsyncIteration:
         return True, None
+    except BrokerRaised as carried:
+        # Raised in this thread, the worker's, the original is safe to re-raise.
+        raise carried.__cause__ from None
     finally:
         # The exception's traceback holds this frame; dropping `future` (which holds
         # the exception) breaks the cycle so nothing waits for the garbage collector.

@@ -215,3 +215,5 @@ pub async fn echo_outcome(value: Value) -> pime::Result<Option<Value>> {
 pub async fn assert_still_serving() {
     assert_eq!(echo_outcome(s("alive")).await, Ok(Some(s("alive"))));
 }
+
+pub mod matrix;

@@ -93,10 +93,19 @@ impl Engine {
     }
 
     /// Stops this engine gracefully (see [`crate::stop`]) and waits for its thread to
-    /// end. If it has stopped already, this only waits: it never stops a later launch.
+    /// end — with a stop timeout, only until the deadline: a thread a broker still
+    /// holds then is left to end on its own. If this engine has stopped already, this
+    /// only waits: it never stops a later launch.
     pub async fn stop(self) -> Result<()> {
-        state::stop_generation(self.generation).await;
-        self.wait().await
+        match state::stop_generation(self.generation).await {
+            None => self.wait().await,
+            Some(deadline) => {
+                let deadline = (deadline + state::STOP_SLACK).into();
+                tokio::time::timeout_at(deadline, self.wait())
+                    .await
+                    .unwrap_or(Ok(()))
+            }
+        }
     }
 
     /// Waits until the engine's thread ends (after some [`crate::stop`]), with how it ended.

@@ -4,7 +4,7 @@
 //! The documentation of each setting (what it does, its default, its range) is on the
 //! builder's method; the setters link there.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pyo3::prelude::*;
 
@@ -83,13 +83,6 @@ impl Config {
             ));
         }
         Ok(())
-    }
-
-    /// When `stop` gives up on running tasks, for a stop that starts at `from`
-    /// (`None`: it waits for them; also when the timeout is too long to represent).
-    pub(crate) fn stop_deadline(&self, from: Instant) -> Option<Instant> {
-        self.stop_timeout
-            .and_then(|timeout| from.checked_add(timeout))
     }
 
     /// How many tasks may be in flight at once: every queued one plus one per worker.

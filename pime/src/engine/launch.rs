@@ -2,7 +2,6 @@
 //! the pool, go online, serve, then the stop sequence.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use pyo3::prelude::*;
 use tokio::sync::{mpsc, watch};
@@ -57,11 +56,12 @@ pub(crate) fn run(
         None => (None, None),
     };
     let engine_loop = EngineLoop::new(py, broker, origin, executor, settings)?;
-    claim.go_online(Launch::new(
+    let launch = claim.go_online(Launch::new(
         sender,
         pool_sender,
         Arc::clone(&in_flight),
         config.interrupt_on_deadline,
+        config.stop_timeout,
     ));
     on_online(claim.generation());
 
@@ -89,7 +89,10 @@ pub(crate) fn run(
     if let Some(pool) = &pool {
         pool.close();
     }
-    let deadline = config.stop_deadline(Instant::now());
+    // The deadline the caller of `stop` fixed (it enforces it too, should this thread
+    // be held up past it).
+    let deadline = launch.stop_deadline();
+    drop(launch);
     let drained = py.detach(|| {
         pool.as_ref().is_none_or(|pool| pool.wait_ended(deadline))
             && in_flight.wait_drained(deadline)

@@ -7,7 +7,8 @@
 //! for a state change is a `watch` notification, never a poll.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
 use tokio::sync::{mpsc, watch};
@@ -44,6 +45,9 @@ pub(crate) struct Launch {
     stopping: AtomicBool,
     /// Whether running sync brokers are interrupted when their deadline passes.
     interrupt_on_deadline: bool,
+    stop_timeout: Option<Duration>,
+    /// When `stop` gives up on the running tasks; set by the first `stop`.
+    stop_deadline: OnceLock<Option<Instant>>,
 }
 
 impl Launch {
@@ -53,6 +57,7 @@ impl Launch {
         pool: Option<PoolSender>,
         in_flight: Arc<InFlight>,
         interrupt_on_deadline: bool,
+        stop_timeout: Option<Duration>,
     ) -> Self {
         Launch {
             generation: 0,
@@ -61,7 +66,19 @@ impl Launch {
             in_flight,
             stopping: AtomicBool::new(false),
             interrupt_on_deadline,
+            stop_timeout,
+            stop_deadline: OnceLock::new(),
         }
+    }
+
+    /// The stop deadline: fixed by the first `stop` (`None`: no stop timeout, or one
+    /// too long to be a deadline), so the engine thread and the caller of `stop` use
+    /// the same instant.
+    pub(crate) fn stop_deadline(&self) -> Option<Instant> {
+        *self.stop_deadline.get_or_init(|| {
+            self.stop_timeout
+                .and_then(|timeout| Instant::now().checked_add(timeout))
+        })
     }
 
     /// An interrupt handle for a new task, when this launch interrupts on deadline.
@@ -147,30 +164,49 @@ impl LaunchClaim {
         self.generation
     }
 
-    /// Publishes the way into the launch: calls are accepted from now on.
-    pub(crate) fn go_online(&self, mut launch: Launch) {
+    /// Publishes the way into the launch: calls are accepted from now on. Returns
+    /// the launch as callers see it.
+    pub(crate) fn go_online(&self, mut launch: Launch) -> Arc<Launch> {
         launch.generation = self.generation;
-        SHARED.launch.store(Some(Arc::new(launch)));
+        let launch = Arc::new(launch);
+        SHARED.launch.store(Some(Arc::clone(&launch)));
         SHARED.status.send_replace(Status {
             generation: self.generation,
             state: EngineState::Online,
         });
+        launch
     }
 
     /// Refuses new calls at once (the engine is shutting down).
     pub(crate) fn refuse_calls(&self) {
-        SHARED.launch.store(None);
+        refuse_calls(self.generation);
     }
 }
 
 impl Drop for LaunchClaim {
     fn drop(&mut self) {
-        SHARED.launch.store(None);
-        SHARED.status.send_replace(Status {
-            generation: self.generation,
-            state: EngineState::Offline,
-        });
+        go_offline(self.generation);
     }
+}
+
+/// Refuses calls to launch `generation` (and leaves a later one alone).
+fn refuse_calls(generation: u64) {
+    SHARED.launch.rcu(|current| match current {
+        Some(launch) if launch.generation == generation => None,
+        other => other.clone(),
+    });
+}
+
+/// Takes launch `generation` offline, unless it is already (or a later one started).
+fn go_offline(generation: u64) {
+    refuse_calls(generation);
+    SHARED.status.send_if_modified(|status| {
+        let ours = status.generation == generation && status.state != EngineState::Offline;
+        if ours {
+            status.state = EngineState::Offline;
+        }
+        ours
+    });
 }
 
 /// The launch that is online, or the error a caller gets when there is none.
@@ -222,22 +258,56 @@ pub async fn stop() -> Result<()> {
 }
 
 /// Stops launch `generation` if it is still online; resolves once it is offline.
-pub(crate) async fn stop_generation(generation: u64) {
+/// Returns its stop deadline, if it has one.
+pub(crate) async fn stop_generation(generation: u64) -> Option<Instant> {
     match SHARED.launch.load_full() {
         Some(launch) if launch.generation == generation => stop_launch(launch).await,
-        _ => wait_ended(generation).await,
+        _ => {
+            wait_ended(generation).await;
+            None
+        }
     }
 }
 
-async fn stop_launch(launch: Arc<Launch>) {
+/// How long after the stop deadline `stop` takes a launch offline itself, when the
+/// engine thread has not (a broker holds it: an exclusive task).
+pub(crate) const STOP_SLACK: Duration = Duration::from_millis(100);
+
+/// The one place that makes `stop` return: it asks the engine thread to stop and waits
+/// until the launch is offline — with a stop timeout, only until the deadline (plus
+/// [`STOP_SLACK`]); past that it takes the launch offline itself, answering the
+/// callers of the running tasks with an error.
+async fn stop_launch(launch: Arc<Launch>) -> Option<Instant> {
+    let deadline = launch.stop_deadline();
     launch.stopping.store(true, Ordering::Release);
     // Callers waiting for room get an error, like every task sent after the stop.
     launch.in_flight.close();
     // A send error means the launch is ending already: just wait with it.
     let _ = launch.send(Envelope::Stop);
     let generation = launch.generation;
-    drop(launch);
-    wait_ended(generation).await;
+    let Some(deadline) = deadline else {
+        drop(launch);
+        wait_ended(generation).await;
+        return None;
+    };
+    let ended =
+        tokio::time::timeout_at((deadline + STOP_SLACK).into(), wait_ended(generation)).await;
+    if ended.is_err() {
+        log::warn!(target: "pime", "the engine thread did not stop by the stop deadline (a broker holds it); the engine goes offline without it");
+        launch
+            .in_flight
+            .fail_outstanding_soon(&stopped_after_timeout(launch.stop_timeout));
+        go_offline(generation);
+    }
+    Some(deadline)
+}
+
+/// The error of a task still running when the stop deadline passed.
+pub(crate) fn stopped_after_timeout(timeout: Option<Duration>) -> Error {
+    Error::engine_state(format!(
+        "the PIME engine stopped after its stop timeout ({:?}) with this task still running",
+        timeout.unwrap_or_default()
+    ))
 }
 
 fn refused() -> Error {

@@ -86,15 +86,29 @@ impl InFlight {
     /// Answers the callers of every task still running with `error`, and interrupts
     /// their brokers where interrupt on deadline is on.
     pub(crate) fn fail_outstanding(&self, py: Python<'_>, error: &Error) {
-        let slots: Vec<_> = match &self.outstanding {
-            Some(outstanding) => lock(outstanding).drain().map(|(_, slot)| slot).collect(),
-            None => return,
-        };
-        for slot in slots {
+        for slot in self.take_outstanding() {
             if let Some(interrupt) = &slot.interrupt {
                 interrupt.raise(py);
             }
             slot.fail(error.clone());
+        }
+    }
+
+    /// [`InFlight::fail_outstanding`] from a thread without the GIL: the interrupts are
+    /// raised from threads of their own.
+    pub(crate) fn fail_outstanding_soon(&self, error: &Error) {
+        for slot in self.take_outstanding() {
+            if let Some(interrupt) = &slot.interrupt {
+                Arc::clone(interrupt).raise_soon();
+            }
+            slot.fail(error.clone());
+        }
+    }
+
+    fn take_outstanding(&self) -> Vec<Arc<ReplySlot>> {
+        match &self.outstanding {
+            Some(outstanding) => lock(outstanding).drain().map(|(_, slot)| slot).collect(),
+            None => Vec::new(),
         }
     }
 }

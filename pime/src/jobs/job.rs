@@ -103,7 +103,11 @@ impl Job {
             return;
         }
         match future_result(py, future) {
-            // A user's executor may return a coroutine or a generator too.
+            // A callback may run on any thread — the engine thread itself, when the
+            // future was done before the callback was added — so a stream, which
+            // blocks while its reader is behind, is pumped on a thread of its own.
+            Ok(result) if job.reply.is_stream() => Job::pump_on_own_thread(slf, result),
+            // A user's executor may return a coroutine too.
             Ok(result) => Job::handle_result(slf, result),
             Err(error) => job.finish(Err(error)),
         }
@@ -209,6 +213,24 @@ impl Job {
         std::panic::catch_unwind(call).unwrap_or_else(|payload| Err(panic_to_error(payload)))
     }
 
+    /// Pumps the stream `result` on a new thread (`pime-stream`). The streams alive at
+    /// once are bounded like every task, so these threads are too.
+    fn pump_on_own_thread(slf: &Bound<'_, Self>, result: Bound<'_, PyAny>) {
+        let job = slf.clone().unbind();
+        let result = result.unbind();
+        let spawned = std::thread::Builder::new()
+            .name("pime-stream".into())
+            .spawn(move || {
+                Python::attach(|py| Job::handle_result(job.bind(py), result.into_bound(py)))
+            });
+        if let Err(e) = spawned {
+            slf.get().finish(Err(Error::new(
+                ErrorKind::ExecError,
+                format!("cannot start a thread to pump the stream: {e}"),
+            )));
+        }
+    }
+
     /// What the broker returned: a stream to pump, a coroutine to schedule, or a value.
     fn handle_result(slf: &Bound<'_, Self>, result: Bound<'_, PyAny>) {
         let py = slf.py();
@@ -311,8 +333,9 @@ fn future_result<'py>(py: Python<'py>, future: &Bound<'py, PyAny>) -> Result<Bou
         if exception.is_none() {
             return Ok(Ok(future.call_method0("result")?));
         }
-        // A `CancelledError` the coroutine raised itself comes wrapped: report it.
-        if exception.is_instance(&sources::runtime(py)?.getattr("BrokerCancelled")?)? {
+        // A `BaseException` the coroutine raised itself (`CancelledError`, `SystemExit`,
+        // ...) comes wrapped: report it.
+        if exception.is_instance(&sources::runtime(py)?.getattr("BrokerRaised")?)? {
             exception = exception.getattr("__cause__")?;
         }
         Ok(Err(exception_to_error(py, PyErr::from_value(exception))))
