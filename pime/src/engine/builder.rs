@@ -13,6 +13,7 @@ use super::sync_engine::PySyncEngine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::WORKER_STACK_SIZE;
 use crate::python::exceptions::exec_error_in;
+use crate::python::sources;
 
 /// A running engine started by [`EngineBuilder::start`].
 ///
@@ -320,6 +321,11 @@ impl EngineBuilder {
 
     fn run(self, py: Python<'_>, broker: BrokerSource, on_online: impl FnOnce(u64)) -> Result<()> {
         let engine = PySyncEngine::with_config(py, self.venv.as_deref(), self.config)?;
+        // Like a pool worker, Python knows this thread by its name, as a non-daemon
+        // thread (threads an exclusive broker starts inherit that).
+        sources::runtime(py)
+            .and_then(|runtime| runtime.call_method1("name_worker_thread", ("pime-engine",)))
+            .map_err(|e| exec_error_in(py, e, "cannot name the engine thread"))?;
         for path in &self.import_paths {
             engine.add_import_path(path)?;
         }
@@ -346,7 +352,11 @@ impl EngineBuilder {
             }
             BrokerSource::Object(object) => object.into_bound(py),
         };
-        engine.launch_with_hook(py, &broker, on_online)
+        let outcome = engine.launch_with_hook(py, &broker, on_online);
+        if let Err(e) = sources::runtime(py).and_then(|r| r.call_method0("forget_worker_thread")) {
+            log::warn!(target: "pime", "cannot remove the engine thread from threading: {e}");
+        }
+        outcome
     }
 }
 
