@@ -4,16 +4,18 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-/// The Python that runs the cluster: the same CPython the tests embed.
-const PYTHON: &str = "/usr/bin/python3";
+// The cluster and `pip` run the CPython the tests embed (the client runs in the
+// engine, and the packages' compiled parts are per major.minor).
+use crate::PYTHON;
 
-/// Where `dask[distributed]` is installed (`pip install --target target/pydeps/dask`,
-/// as `.ci/run` does); `target_tmpdir` is the test's `CARGO_TARGET_TMPDIR`.
+/// Where `dask[distributed]` is installed (`pip install --target TARGET/pydeps/dask`,
+/// as `.ci/run` does, with the embedded Python's `pip`); `target_tmpdir` is the test's
+/// `CARGO_TARGET_TMPDIR`, so each target directory (one per Python) has its own.
 pub fn dask_packages(target_tmpdir: &str) -> PathBuf {
     let dir = Path::new(target_tmpdir).join("../pydeps/dask");
     if !dir.join("distributed").is_dir() {
         // `.ci/run` installs it ahead; a developer's first `cargo test` does it here.
-        let status = Command::new("python3")
+        let status = Command::new(PYTHON)
             .args(["-m", "pip", "install", "--quiet", "--target"])
             .arg(&dir)
             .arg("dask[distributed]")

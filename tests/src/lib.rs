@@ -12,6 +12,15 @@ use pime::{PyTask, Value};
 /// The folder of the test brokers.
 pub const PYTHON_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/python");
 
+/// The `python3` executable of the CPython these tests embed: `PYO3_PYTHON` at build
+/// time (`/usr/bin/python3` from `.cargo/config.toml`, or the exported one, as `.ci/run`
+/// does for the other versions), for the helpers that start a Python process of their
+/// own (`venv`, the Dask cluster, `pip`), which must be the embedded major.minor.
+pub const PYTHON: &str = match option_env!("PYO3_PYTHON") {
+    Some(python) => python,
+    None => "python3",
+};
+
 /// Starts an engine serving `module.broker` from [`PYTHON_DIR`] with a pool of `min..=max`.
 pub async fn start(module: &str, min: u32, max: u32) -> pime::Engine {
     start_with(module, |builder| builder.thread_pool(min, max)).await
@@ -96,10 +105,10 @@ pub fn scratch_dir(parent: &str, name: &str) -> PathBuf {
     dir
 }
 
-/// A real virtual environment made by `python3 -m venv --without-pip` in `dir`.
+/// A real virtual environment made by [`PYTHON`]` -m venv --without-pip` in `dir`.
 pub fn make_venv(dir: &Path) -> PathBuf {
     let venv = dir.join("venv");
-    let status = Command::new("python3")
+    let status = Command::new(PYTHON)
         .args(["-m", "venv", "--without-pip"])
         .arg(&venv)
         .status()

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The integration tests (`cargo test -p pime-tests`) and, from 3.10, the helper
+# package's unittests (`python/tests`) on the other CPythons: pyenv's shared builds,
+# one target directory each (target/py39, target/py310, …) so the builds do not evict
+# each other or Debian's 3.11 build in target/. Runs every version, prints a summary,
+# and fails if any version failed.
+#
+#   bash .ci/python_versions.sh            # 3.9, 3.10, 3.12 and 3.13
+#   bash .ci/python_versions.sh 3.12 3.13  # some of them (major.minor or pyenv's full name)
+#   bash .ci/python_versions.sh --check    # only check that they are all installed
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEFAULT_VERSIONS=(3.9.18 3.10.13 3.12.1 3.13.0)
+
+check_only=false
+if [[ "${1:-}" == --check ]]; then
+  check_only=true
+  shift
+fi
+versions=("$@")
+((${#versions[@]})) || versions=("${DEFAULT_VERSIONS[@]}")
+
+pyenv_root="${PYENV_ROOT:-}"
+if [[ -z "$pyenv_root" ]] && command -v pyenv >/dev/null 2>&1; then
+  pyenv_root="$(pyenv root)"
+fi
+pyenv_root="${pyenv_root:-$HOME/.pyenv}"
+if [[ ! -d "$pyenv_root/versions" ]]; then
+  echo "error: $pyenv_root/versions is missing: the multi-Python tests need pyenv's" \
+    "shared CPython builds ${DEFAULT_VERSIONS[*]} (every CI machine has them)" >&2
+  exit 1
+fi
+
+# The pyenv folder of VERSION: an exact name, or the one build of a major.minor.
+resolve() {
+  local version="$1" matches
+  if [[ -d "$pyenv_root/versions/$version" ]]; then
+    echo "$pyenv_root/versions/$version"
+    return
+  fi
+  matches=("$pyenv_root/versions/$version".*)
+  if ((${#matches[@]} == 1)) && [[ -d "${matches[0]}" ]]; then
+    echo "${matches[0]}"
+    return
+  fi
+  echo "error: no single pyenv CPython $version in $pyenv_root/versions" >&2
+  return 1
+}
+
+# Every version is checked before anything is built: a missing one fails at once.
+prefixes=()
+for version in "${versions[@]}"; do
+  prefix="$(resolve "$version")"
+  python="$prefix/bin/python3"
+  if ! major_minor="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"; then
+    echo "error: $python does not run" >&2
+    exit 1
+  fi
+  if [[ ! -e "$prefix/lib/libpython$major_minor.so.1.0" ]]; then
+    echo "error: $prefix has no lib/libpython$major_minor.so.1.0 (not a shared build)" >&2
+    exit 1
+  fi
+  prefixes+=("$prefix")
+done
+if $check_only; then
+  echo "pyenv CPythons present: ${prefixes[*]}"
+  exit 0
+fi
+
+results=()
+failed=0
+for prefix in "${prefixes[@]}"; do
+  python="$prefix/bin/python3"
+  major_minor="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  full="$("$python" -c 'import platform; print(platform.python_version())')"
+  target="target/py${major_minor//./}"
+  echo "== CPython $full ($prefix), target directory $target"
+
+  # Build against this Python, and load its libpython at run time (the embedded
+  # interpreter finds its standard library through the compiled-in prefix).
+  with_version=(env PYO3_PYTHON="$python" CARGO_TARGET_DIR="$target"
+    LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
+
+  # The Dask test looks in $CARGO_TARGET_DIR/pydeps/dask, and runs its cluster with
+  # PYO3_PYTHON: the packages must be this version's (pip picks the releases that
+  # support it, and the compiled parts are per version).
+  if [[ ! -d "$target/pydeps/dask/distributed" ]]; then
+    "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+      --target "$target/pydeps/dask" "dask[distributed]"
+  fi
+
+  broken=()
+  start=$SECONDS
+  "${with_version[@]}" cargo test -p pime-tests --no-run || broken+=(build)
+  built=$SECONDS
+  if ((${#broken[@]} == 0)); then
+    # The venv test also checks that the embedded interpreter is this major.minor:
+    # the engine refuses a venv made by another one.
+    "${with_version[@]}" cargo test -p pime-tests --no-fail-fast || broken+=(tests)
+    # The helper package's own tests use sys.stdlib_module_names (3.10 and later).
+    if [[ "$major_minor" == 3.9 ]]; then
+      echo "(python/tests not run on 3.9: they need sys.stdlib_module_names)"
+    else
+      (cd python && "$python" -m unittest discover -s tests) || broken+=(unittest)
+    fi
+  fi
+  outcome=passed
+  if ((${#broken[@]})); then
+    outcome="FAILED (${broken[*]})"
+    failed=1
+  fi
+  results+=("$(printf '%-8s %-18s build %4d s, tests %4d s' \
+    "$full" "$outcome" $((built - start)) $((SECONDS - built)))")
+done
+
+echo "== CPython versions"
+printf '%s\n' "${results[@]}"
+exit "$failed"
