@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The integration tests (`cargo test -p pime-tests`) and, from 3.10, the helper
-# package's unittests (`python/tests`) on the other CPythons: pyenv's shared builds,
+# The integration tests (`cargo test -p pime-tests`) and the helper package's
+# unittests (`python/tests`) on the other CPythons: pyenv's shared builds,
 # one target directory each (target/py39, target/py310, …) so the builds do not evict
 # each other or Debian's 3.11 build in target/. Runs every version, prints a summary,
 # and fails if any version failed.
@@ -98,12 +98,7 @@ for prefix in "${prefixes[@]}"; do
     # The venv test also checks that the embedded interpreter is this major.minor:
     # the engine refuses a venv made by another one.
     "${with_version[@]}" cargo test -p pime-tests --no-fail-fast || broken+=(tests)
-    # The helper package's own tests use sys.stdlib_module_names (3.10 and later).
-    if [[ "$major_minor" == 3.9 ]]; then
-      echo "(python/tests not run on 3.9: they need sys.stdlib_module_names)"
-    else
-      (cd python && "$python" -m unittest discover -s tests) || broken+=(unittest)
-    fi
+    (cd python && "$python" -m unittest discover -s tests) || broken+=(unittest)
   fi
   outcome=passed
   if ((${#broken[@]})); then

@@ -426,6 +426,7 @@ class ContextTest(unittest.TestCase):
 class PackagingTest(unittest.TestCase):
     """The module is embedded into the Rust crate as one file: stdlib imports only."""
 
+    @unittest.skipUnless(hasattr(sys, "stdlib_module_names"), "sys.stdlib_module_names is 3.10+")
     def test_single_file_stdlib_only(self):
         package_dir = PYTHON_DIR / "pime"
         self.assertEqual(sorted(p.name for p in package_dir.glob("*.py")), ["__init__.py"])
