@@ -30,7 +30,12 @@ pub enum ErrorKind {
 ///
 /// For [`ErrorKind::PyException`], `exception` holds the Python class name (for example
 /// `"KeyError"`) and `traceback` the formatted Python traceback.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Display` is one line (`PyException: KeyError: 'x'`); `{:#}` adds the traceback.
+/// `Debug` prints the kind, the exception, the message and the traceback on lines of
+/// their own, so `fn main() -> pime::Result<()>` reads well (`{:#?}` gives the
+/// struct form).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Error {
     /// The broad category.
     pub kind: ErrorKind,
@@ -65,9 +70,70 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.exception {
-            Some(class) => write!(f, "{:?}: {}: {}", self.kind, class, self.message),
-            None => write!(f, "{:?}: {}", self.kind, self.message),
+            Some(class) => write!(f, "{:?}: {}: {}", self.kind, class, self.message)?,
+            None => write!(f, "{:?}: {}", self.kind, self.message)?,
         }
+        if let (true, Some(traceback)) = (f.alternate(), &self.traceback) {
+            write!(f, "\n{}", traceback.trim_end())?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            return f
+                .debug_struct("Error")
+                .field("kind", &self.kind)
+                .field("message", &self.message)
+                .field("exception", &self.exception)
+                .field("traceback", &self.traceback)
+                .finish();
+        }
+        // Like anyhow's report: what `main() -> Result` prints.
+        writeln!(f, "{:?}: {}", self.kind, self.message)?;
+        if let Some(exception) = &self.exception {
+            writeln!(f, "\nException: {exception}")?;
+        }
+        if let Some(traceback) = &self.traceback {
+            writeln!(f, "\nTraceback:")?;
+            for line in traceback.trim_end().lines() {
+                writeln!(f, "    {line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_puts_each_part_on_lines_of_its_own() {
+        let error = Error {
+            kind: ErrorKind::PyException,
+            message: "'x'".into(),
+            exception: Some("KeyError".into()),
+            traceback: Some(
+                "Traceback (most recent call last):\n  File \"m.py\", line 3\nKeyError: 'x'\n"
+                    .into(),
+            ),
+        };
+        let debug = format!("{error:?}");
+        assert_eq!(
+            debug,
+            "PyException: 'x'\n\nException: KeyError\n\nTraceback:\n    Traceback (most recent call last):\n      File \"m.py\", line 3\n    KeyError: 'x'\n"
+        );
+        assert_eq!(format!("{error}"), "PyException: KeyError: 'x'");
+        assert!(format!("{error:#}").ends_with("line 3\nKeyError: 'x'"));
+        assert!(format!("{error:#?}").starts_with("Error {"));
+        let plain = Error::new(ErrorKind::Timeout, "m.cmd: no result within 1s");
+        assert_eq!(
+            format!("{plain:?}"),
+            "Timeout: m.cmd: no result within 1s\n"
+        );
     }
 }
 

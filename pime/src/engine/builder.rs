@@ -360,9 +360,24 @@ impl EngineBuilder {
     }
 }
 
-/// An import or call that failed while loading `what`.
+/// An import or call that failed while loading `what`. A module that is not found
+/// says where Python looked.
 fn load_error(py: Python<'_>, err: PyErr, what: &str) -> Error {
-    exec_error_in(py, err, &format!("cannot load {what}"))
+    let not_found = err.is_instance_of::<pyo3::exceptions::PyModuleNotFoundError>(py);
+    let mut error = exec_error_in(py, err, &format!("cannot load {what}"));
+    if not_found {
+        let searched = py
+            .import("sys")
+            .and_then(|sys| sys.getattr("path"))
+            .and_then(|path| path.extract::<Vec<String>>())
+            .map(|paths| paths.join(", "))
+            .unwrap_or_else(|e| format!("<sys.path unreadable: {e}>"));
+        error.message = format!(
+            "{}; searched sys.path: {searched} (add the broker's folder with .import_path(..))",
+            error.message
+        );
+    }
+    error
 }
 
 fn thread_died() -> Error {

@@ -105,8 +105,10 @@ impl<'py> PySyncEngine<'py> {
     }
 
     /// Puts `path` first on `sys.path` (once), so brokers can be imported from it.
-    /// See [`crate::EngineBuilder::import_path`].
+    /// A path that does not exist is an `ExecError` naming it and the directory it was
+    /// resolved against. See [`crate::EngineBuilder::import_path`].
     pub fn add_import_path(&self, path: &str) -> Result<()> {
+        check_import_path(path)?;
         let py = self.py;
         let add = || -> PyResult<()> {
             let sys_path = py.import("sys")?.getattr("path")?;
@@ -199,4 +201,29 @@ impl<'py> PySyncEngine<'py> {
             on_online,
         )
     }
+}
+
+/// A missing import path is an error here, not a "no module named" far from its cause.
+fn check_import_path(path: &str) -> Result<()> {
+    let given = std::path::Path::new(path);
+    if given.is_dir() {
+        return Ok(());
+    }
+    let cwd = std::env::current_dir()
+        .map(|dir| dir.display().to_string())
+        .unwrap_or_else(|e| format!("<unknown: {e}>"));
+    let resolved = if given.is_absolute() {
+        format!("`{path}`")
+    } else {
+        format!("`{path}`, resolved against the current directory {cwd}")
+    };
+    let what = if given.exists() {
+        "is not a directory"
+    } else {
+        "does not exist"
+    };
+    Err(crate::error::Error::new(
+        crate::error::ErrorKind::ExecError,
+        format!("the import path {resolved} {what}; give an absolute path, or run from the directory it is relative to"),
+    ))
 }
