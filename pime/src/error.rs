@@ -106,6 +106,8 @@ impl fmt::Debug for Error {
     }
 }
 
+impl std::error::Error for Error {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,4 +139,3 @@ mod tests {
     }
 }
 
-impl std::error::Error for Error {}

@@ -9,7 +9,7 @@ use super::config::Config;
 use super::launch;
 use crate::error::Result;
 use crate::python::exceptions::exec_error;
-use crate::python::{logging, signals, sources, venv};
+use crate::python::{interpreter, logging, signals, sources, venv};
 
 /// The engine, configured on the thread that will run it (it holds `Python<'py>`).
 ///
@@ -61,6 +61,7 @@ impl<'py> PySyncEngine<'py> {
     /// Prepares an engine in the current interpreter: makes the embedded `pime` helper
     /// package importable and bridges Python `logging` to Rust's `log`.
     pub fn new(py: Python<'py>) -> Result<Self> {
+        interpreter::warn_if_mismatched(py);
         signals::import_signal_keeping_sigint(py).map_err(|e| exec_error(py, e))?;
         sources::register(py).map_err(|e| exec_error(py, e))?;
         logging::install(py).map_err(|e| exec_error(py, e))?;

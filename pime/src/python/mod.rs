@@ -5,10 +5,12 @@
 //! * `logging`: Python `logging` into Rust's `log`.
 //! * `signals`: keeping Ctrl-C with the Rust program.
 //! * `venv`: activating a virtual environment.
+//! * `interpreter`: warning when the CPython that runs is not the one built against.
 //!
 //! May use: `error` only (and `value` for type names). Everything above uses it.
 
 pub(crate) mod exceptions;
+pub(crate) mod interpreter;
 pub(crate) mod logging;
 pub(crate) mod signals;
 pub(crate) mod sources;
