@@ -62,3 +62,28 @@ pub(crate) fn run_with_context(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
         })
         .map(|run| run.bind(py))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MODULES;
+
+    /// The crate carries copies of the Python half (a published crate cannot reach
+    /// the workspace's `python/` folder, where it is developed and tested): they must
+    /// be the same files. `cp python/_pime_runtime.py python/pime/__init__.py` into
+    /// `pime/python/` after changing them.
+    #[test]
+    fn embedded_sources_are_the_python_folder() {
+        let workspace_python = concat!(env!("CARGO_MANIFEST_DIR"), "/../python");
+        if !std::path::Path::new(workspace_python).is_dir() {
+            return; // Built from a package: only the copies exist.
+        }
+        for (_, file_name, embedded) in MODULES {
+            let original = std::fs::read_to_string(format!("{workspace_python}/{file_name}"))
+                .unwrap_or_else(|e| panic!("python/{file_name}: {e}"));
+            assert!(
+                original == embedded,
+                "pime/python/{file_name} differs from python/{file_name}: copy it over"
+            );
+        }
+    }
+}
