@@ -28,7 +28,7 @@ use crate::parse::Parsed;
 
 /// Turns a trait into typed async calls into the Python broker.
 ///
-/// ```ignore
+/// ```no_run
 /// #[pime::python_module]
 /// pub trait Greeter {
 ///     /// Says hello.
@@ -44,11 +44,13 @@ use crate::parse::Parsed;
 ///     async fn count(&self, n: u32) -> pime::Result<pime::PyStream<u32>>;
 /// }
 ///
+/// # async fn demo() -> pime::Result<()> {
 /// let greeting = GreeterClient.hello("Rust").await?;
 /// let mut numbers = GreeterClient.count(3).await?;
 /// while let Some(number) = numbers.next().await {
 ///     println!("{}", number?);
 /// }
+/// # Ok(()) }
 /// ```
 ///
 /// # What it generates

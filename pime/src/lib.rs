@@ -3,7 +3,7 @@
 //! Run Python code (plugins, scripts, whole libraries) from tokio-based Rust, in
 //! parallel, without blocking the async runtime, with typed calls the compiler checks.
 //!
-//! ## Typed modules first
+//! ## The Rust side
 //!
 //! Declare the Python module as a trait; [`python_module`] generates a client whose
 //! methods send `broker(command, params)` and decode the result with serde:
@@ -17,22 +17,66 @@
 //!     async fn add(&self, a: i64, b: i64) -> pime::Result<i64>;
 //! }
 //!
-//! # async fn demo() -> pime::Result<()> {
-//! let engine = pime::Engine::builder()
-//!     .import_path("plugins")
-//!     .broker("greeter", "broker")
-//!     .start()
-//!     .await?;
-//! GreeterClient::verify().await?;
-//! println!("{}", GreeterClient.hello("Rust").await?);
-//! engine.stop().await
-//! # }
+//! #[tokio::main]
+//! async fn main() -> pime::Result<()> {
+//!     let engine = pime::Engine::builder()
+//!         .import_path(concat!(env!("CARGO_MANIFEST_DIR"), "/plugins"))
+//!         .broker("greeter", "broker")
+//!         .start()
+//!         .await?;
+//!     GreeterClient::verify().await?;
+//!     println!("{}", GreeterClient.hello("Rust").await?);
+//!     engine.stop().await
+//! }
 //! ```
 //!
-//! ## Raw tasks second
+//! For dynamic commands, build a [`PyTask`] (a command and params as [`Value`]s) and
+//! `await` [`call`] (or [`call_stream`] for a generator). Errors are [`Error`]s with
+//! the Python exception's class, message and traceback; `main() -> pime::Result<()>`
+//! prints them readably.
 //!
-//! For dynamic commands, build a [`PyTask`] (a command and params as
-//! [`Value`]s) and `await` [`call`] (or [`call_stream`] for a generator).
+//! ## The Python side
+//!
+//! `plugins/greeter.py`, next to your `Cargo.toml` (the `pime` helper package is
+//! embedded in this crate: nothing to install):
+//!
+//! ```python
+//! import pime
+//!
+//! broker = pime.Broker()
+//!
+//! @broker.command
+//! def hello(name):
+//!     return f"Hello, {name}!"
+//!
+//! @broker.command
+//! async def add(a, b):          # async commands run on the engine's event loop
+//!     return a + b
+//! ```
+//!
+//! A broker is any callable `broker(command, params)`; `pime.Broker` dispatches to
+//! registered commands only and answers [`verify`](python_module)'s query.
+//!
+//! ## Set-up
+//!
+//! Your `Cargo.toml` needs `pime`, `tokio` (`rt-multi-thread`, `macros`) and, for
+//! typed results, `serde` with `derive`. PyO3 builds against `PYO3_PYTHON` (or the
+//! first `python3` on `PATH`) and needs that Python's shared library and headers
+//! (`python3-dev` on Debian). To make the binary load the same Python it was built
+//! against, pin `PYO3_PYTHON` in `.cargo/config.toml` and add a `build.rs` calling
+//! `pyo3_build_config::add_libpython_rpath_link_args()`: the README's "Use PIME in
+//! your crate" section has the three files. The engine warns at start when the
+//! interpreter it runs is not the one it was built against.
+//!
+//! ## Where to read on
+//!
+//! * [`EngineBuilder`]: every setting, with its default and range.
+//! * [`call`], [`call_stream`], [`PyStream`]: raw tasks and streams.
+//! * [`stats`]: counters and per-command timings.
+//! * The README: the value table, the failure rules, the guarantees (the matrix of
+//!   every kind of command through every event on every path), the benchmark.
+//! * `ARCHITECTURE.md`: the threads, the queues, one call's path, and where each
+//!   invariant is enforced.
 //!
 //! ## How it runs
 //!
@@ -40,13 +84,9 @@
 //! Python for its whole life), which runs `broker(command, params)` and completes the
 //! caller's reply directly; exclusive tasks run inline on the engine thread, which
 //! owns the Python side. Coroutines run on the engine's asyncio loop. A thread with a
-//! task to start asks for the GIL promptly (after
-//! [`DEFAULT_GIL_REQUEST_INTERVAL`], see
-//! [`EngineBuilder::gil_request_interval`]), so short calls stay short while
+//! task to start asks for the GIL promptly (after [`DEFAULT_GIL_REQUEST_INTERVAL`],
+//! see [`EngineBuilder::gil_request_interval`]), so short calls stay short while
 //! CPU-bound brokers run.
-//!
-//! See the README for the full tour, the value mapping, the failure rules and the
-//! guarantees.
 
 #![deny(missing_docs)]
 #![warn(
