@@ -3,10 +3,10 @@ property test of result conversion; and predicts, per the README's value table, 
 convert each object and how many `Value` nodes the conversion yields.
 
 Objects: ints of any size, floats (nan, inf, -0.0), str with lone surrogates, bytes,
-bytearray, memoryview, lists, tuples, dicts (keys of many hashable kinds), sets,
-frozensets, None, bools, complex, datetime, Decimal, object(), instances of a plain
-class, int/str/tuple/dict subclasses, shared sub-objects, cycles, and chains of
-nested lists up to 510 levels.
+bytearray, memoryview, lists, tuples, namedtuples, dicts (keys of many hashable
+kinds), sets, frozensets, None, bools, complex, datetime, Decimal, object(), instances
+of a plain class, int/str/tuple/dict subclasses, shared sub-objects, cycles, and
+chains of nested lists up to 510 levels.
 """
 
 import collections
@@ -210,7 +210,8 @@ class _Builder:
             return 0.5 if x != x else x
         if self.clean:
             return "clean"
-        return frozenset([1]) if self.r.byte() & 1 else "\udcff"
+        # Unconvertible keys (a frozenset would convert, and could equal a tuple key).
+        return complex(1, 1) if self.r.byte() & 1 else "\udcff"
 
 
 def _size(obj):
@@ -263,7 +264,7 @@ def _count(obj, open_ids):
         except UnicodeEncodeError:
             raise _Unconvertible("surrogate")
         return 1
-    if isinstance(obj, (list, tuple, dict)):
+    if isinstance(obj, (list, tuple, dict, set, frozenset)):
         if id(obj) in open_ids:
             raise _Unconvertible("cycle")
         if len(open_ids) >= MAX_DEPTH:
@@ -271,11 +272,27 @@ def _count(obj, open_ids):
         open_ids.append(id(obj))
         if isinstance(obj, dict):
             total = 1 + sum(_count(k, open_ids) + _count(v, open_ids) for k, v in obj.items())
+        elif isinstance(obj, (set, frozenset)):
+            # Converted in sorted order when the items sort, else in iteration order:
+            # the first item that fails is the one the error names.
+            total = 1 + sum(_count(v, open_ids) for v in _sorted_or_not(obj))
+        elif type(obj) is not tuple and hasattr(type(obj), "_fields"):
+            # A namedtuple is a map: a str key per field.
+            total = 1 + sum(1 + _count(v, open_ids) for v in obj)
         else:
             total = 1 + sum(_count(v, open_ids) for v in obj)
         open_ids.pop()
         return total
+    if isinstance(obj, (datetime.date, datetime.time, decimal.Decimal)):
+        return 1  # an ISO 8601 string, str(obj)
     raise _Unconvertible(type(obj).__qualname__)
+
+
+def _sorted_or_not(items):
+    try:
+        return sorted(items)
+    except Exception:  # noqa: BLE001 - as PIME: a set that does not sort keeps its order
+        return list(items)
 
 
 def predict(data):

@@ -16,12 +16,18 @@ fn numpy_venv() -> PathBuf {
         return venv;
     }
     let python = std::env::var("PYO3_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
-    let made = Command::new(&python).args(["-m", "venv"]).arg(&venv).status();
+    let made = Command::new(&python)
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status();
     assert!(made.is_ok_and(|s| s.success()), "{python} -m venv failed");
     let installed = Command::new(venv.join("bin/pip"))
         .args(["install", "--quiet", "--disable-pip-version-check", "numpy"])
         .status();
-    assert!(installed.is_ok_and(|s| s.success()), "pip install numpy failed");
+    assert!(
+        installed.is_ok_and(|s| s.success()),
+        "pip install numpy failed"
+    );
     venv
 }
 
@@ -34,7 +40,10 @@ fn numpy_results_decode_into_typed_structs() {
         .expect("the example runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "stdout: {stdout}\nstderr: {stderr}");
+    assert!(
+        output.status.success(),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
     assert!(stdout.starts_with("numpy "), "{stdout}");
     assert!(
         stdout.contains(

@@ -26,6 +26,13 @@ owns (see :func:`event_loop`); the calling worker thread waits for the result.
 ``broker("__pime_commands__", None)`` returns the registered command names, so
 the Rust side can check that a module provides the commands it expects.
 
+Results that are not plain values (``None``, ``bool``, ``int``, ``float``, ``str``,
+``bytes``, lists, tuples and dicts of them) convert by the README's value table
+(numpy scalars and arrays, dataclasses, ``Enum`` members, ``datetime``s,
+``Decimal``, ``UUID``, paths, sets); :func:`register_converter` adds more::
+
+    pime.register_converter(Money, lambda m: {"amount": m.amount, "currency": m.code})
+
 This file is standard-library only and self-contained: the Rust crate embeds it
 and registers it as the module ``pime``.
 """
@@ -45,6 +52,8 @@ __all__ = [
     "VERIFY_COMMAND",
     "context",
     "event_loop",
+    "register_converter",
+    "unregister_converter",
 ]
 
 #: The reserved command that returns the list of registered command names.
@@ -168,6 +177,85 @@ def _wait_for_coroutine(coro: Awaitable[Any]) -> Any:
 async def _with_context(values: Optional[Mapping[str, Any]], coro: Awaitable[Any]) -> Any:
     _CONTEXT.set(values)
     return await coro
+
+
+# --------------------------------------------------------------------------
+# Converters for results
+# --------------------------------------------------------------------------
+
+#: type -> function, read by the engine (``pime/src/value``) for an object in a
+#: result that the value table does not convert itself. One dict for the life of
+#: the process: the engine keeps a reference to it.
+_CONVERTERS: Dict[type, Callable[[Any], Any]] = {}
+
+# What the engine converts before it looks for a converter, subclasses included: a
+# converter for one of these would never run.
+_PLAIN_TYPES = (type(None), bool, int, float, str, bytes, bytearray, memoryview, list, tuple, dict)
+
+C = TypeVar("C", bound=Callable[[Any], Any])
+
+
+@overload
+def register_converter(cls: type, fn: C, /) -> C: ...
+
+
+@overload
+def register_converter(cls: type, /) -> Callable[[C], C]: ...
+
+
+def register_converter(cls: type, fn: Optional[Callable[[Any], Any]] = None, /) -> Any:
+    """Convert instances of ``cls`` in results with ``fn``; returns ``fn``.
+
+    When a result holds an object the value table does not convert, the engine
+    looks for a converter registered for its type, then for the classes of its
+    ``__mro__`` in order (real base classes; ``abc`` registrations do not count),
+    and calls ``fn(obj)``: what it returns is converted in turn (it may hold other
+    objects that need converters). These converters come before the table's own
+    rules for library types, so one for ``datetime.datetime`` replaces the ISO
+    string. A converter registered for ``object`` is the last resort instead: it
+    runs only for objects nothing else converts.
+
+    ``fn`` must return something other than another ``cls`` instance (that is an
+    error, not a loop); an exception it raises is an ``UnpackError`` for the
+    caller. Registering again for ``cls`` replaces its converter. Without ``fn``,
+    returns a decorator::
+
+        @pime.register_converter(Money)
+        def _money(m):
+            return {"amount": m.amount, "currency": m.code}
+
+    Raises TypeError when ``cls`` is not a class or ``fn`` is not callable, and
+    ValueError for ``None``'s type, ``bool``, ``int``, ``float``, ``str``,
+    ``bytes``, ``bytearray``, ``memoryview``, ``list``, ``tuple``, ``dict`` and
+    their subclasses (the engine converts them itself, before any converter).
+    """
+    _check_convertible_class(cls)
+    if fn is None:
+
+        def decorator(fn: C) -> C:
+            return register_converter(cls, fn)
+
+        return decorator
+    if not callable(fn):
+        raise TypeError(f"a converter must be callable, got {type(fn).__name__}")
+    _CONVERTERS[cls] = fn
+    return fn
+
+
+def unregister_converter(cls: type) -> Optional[Callable[[Any], Any]]:
+    """Remove the converter registered for ``cls``; return it, or None if there was none."""
+    return _CONVERTERS.pop(cls, None)
+
+
+def _check_convertible_class(cls: Any) -> None:
+    if not isinstance(cls, type):
+        raise TypeError(f"register_converter takes a class, got {type(cls).__name__}")
+    if issubclass(cls, _PLAIN_TYPES):
+        plain = next(base for base in _PLAIN_TYPES if issubclass(cls, base))
+        raise ValueError(
+            f"cannot register a converter for {cls.__qualname__}: PIME converts "
+            f"{plain.__qualname__} and its subclasses itself, so the converter would never run"
+        )
 
 
 # --------------------------------------------------------------------------

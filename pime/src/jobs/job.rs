@@ -264,7 +264,10 @@ impl Job {
             }
             return;
         }
-        job.finish(value::result_from_python(&result));
+        job.finish(value::result_from_python_for(
+            &result,
+            job.call.command.bind(py),
+        ));
     }
 
     /// The job has ended with `outcome`: its place under the bound is free.
