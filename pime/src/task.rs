@@ -87,8 +87,8 @@ impl PyTask {
     /// then returns an [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) error, a task
     /// not started is cancelled, and with
     /// [`interrupt_on_deadline`](crate::EngineBuilder::interrupt_on_deadline) a
-    /// running sync broker is interrupted. Ignored for `no_wait` tasks once queued, and
-    /// by [`crate::call_stream`].
+    /// running sync broker is interrupted. Ignored for `no_wait` tasks once queued;
+    /// [`crate::call_stream`] refuses a task with a timeout.
     pub fn set_timeout(&mut self, timeout: Duration) -> &mut Self {
         self.timeout = Some(timeout);
         self

@@ -104,13 +104,20 @@ fn format_duration(duration: Duration) -> String {
 /// generator. `no_wait` is ignored here.
 ///
 /// An exclusive task cannot stream (its generator would hold the engine thread while
-/// the caller reads): that is an `ExecError` at once.
+/// the caller reads), nor a task with a timeout: each is an `ExecError` at once.
 pub async fn call_stream(mut task: PyTask) -> Result<PyStream> {
     if task.exclusive {
         return Err(Error::new(
             ErrorKind::ExecError,
             "call_stream: an exclusive task cannot stream (its generator would hold the engine \
              thread while the stream is read); send it without mark_exclusive()",
+        ));
+    }
+    if task.timeout().is_some() {
+        return Err(Error::new(
+            ErrorKind::ExecError,
+            "call_stream: a task with a timeout cannot stream (each item comes when the \
+             generator yields it); bound the reads with tokio::time::timeout instead",
         ));
     }
     task.no_wait = false;

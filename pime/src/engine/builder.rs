@@ -11,6 +11,7 @@ use super::config::Config;
 use super::state;
 use super::sync_engine::PySyncEngine;
 use crate::error::{Error, ErrorKind, Result};
+use crate::jobs::check_callable;
 use crate::pool::WORKER_STACK_SIZE;
 use crate::python::exceptions::exec_error_in;
 use crate::python::sources;
@@ -346,9 +347,12 @@ impl EngineBuilder {
         let broker = match broker {
             BrokerSource::Attribute { module, attribute } => {
                 engine.set_broker_origin(&module, &attribute);
-                py.import(module.as_str())
+                let broker = py
+                    .import(module.as_str())
                     .and_then(|m| m.getattr(attribute.as_str()))
-                    .map_err(|e| load_error(py, e, &format!("the broker {module}.{attribute}")))?
+                    .map_err(|e| load_error(py, e, &format!("the broker {module}.{attribute}")))?;
+                check_callable(&broker, &format!("the broker {module}.{attribute}"))?;
+                broker
             }
             BrokerSource::Object(object) => object.into_bound(py),
         };

@@ -4,6 +4,7 @@
 //! way: `pime::call` sends them straight to the workers (`pool`).
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use pyo3::prelude::*;
@@ -11,11 +12,11 @@ use tokio::sync::mpsc;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::jobs::{
-    cancel_now, BrokerCall, Envelope, Job, JobSettings, ReloadRequest, SharedBroker, Submission,
+    cancel_now, check_callable, BrokerCall, Envelope, Job, JobSettings, ReloadRequest,
+    SharedBroker, Submission,
 };
 use crate::pool::{gil_handoff, spin};
 use crate::python::exceptions::{exec_error, exec_error_in};
-use crate::python::sources;
 
 /// The engine loop's state for one launch.
 pub(crate) struct EngineLoop<'py> {
@@ -27,14 +28,17 @@ pub(crate) struct EngineLoop<'py> {
     /// The user's executor, when tasks run on one instead of the built-in pool.
     executor: Option<UserExecutor<'py>>,
     settings: Arc<JobSettings>,
+    /// Set when `stop` took the launch offline while this thread was held up.
+    abandoned: Arc<AtomicBool>,
 }
 
 /// A user's `concurrent.futures.Executor`.
 struct UserExecutor<'py> {
     submit: Bound<'py, PyAny>,
-    /// Whether it runs tasks on threads of this process (a `ThreadPoolExecutor`), so
-    /// a task's context can go with it; a process-based one could not unpickle it.
-    carries_context: bool,
+    /// Whether it runs tasks on threads of this process (a `ThreadPoolExecutor`): then
+    /// it runs the broker through the job (context, interrupt on deadline); a
+    /// process-based one gets `broker, command, params`, which it can pickle.
+    in_process: bool,
 }
 
 impl<'py> EngineLoop<'py> {
@@ -44,6 +48,7 @@ impl<'py> EngineLoop<'py> {
         origin: Option<(String, String)>,
         executor: Option<&Py<PyAny>>,
         settings: Arc<JobSettings>,
+        abandoned: Arc<AtomicBool>,
     ) -> Result<Self> {
         let executor = match executor {
             None => None,
@@ -55,7 +60,7 @@ impl<'py> EngineLoop<'py> {
                         .getattr("ThreadPoolExecutor")?;
                     Ok(UserExecutor {
                         submit: executor.getattr("submit")?,
-                        carries_context: executor.is_instance(&threads)?,
+                        in_process: executor.is_instance(&threads)?,
                     })
                 };
                 Some(inspect().map_err(|e| exec_error(py, e))?)
@@ -67,6 +72,7 @@ impl<'py> EngineLoop<'py> {
             origin: RefCell::new(origin),
             executor,
             settings,
+            abandoned,
         })
     }
 
@@ -80,8 +86,19 @@ impl<'py> EngineLoop<'py> {
             };
             let mut next = Some(first);
             while let Some(envelope) = next {
+                let abandoned = self.abandoned.load(Ordering::Acquire);
                 match envelope {
                     Envelope::Stop => return,
+                    // The launch went offline without this thread: run nothing more.
+                    Envelope::Task(submission) if abandoned => submission
+                        .fail(Error::engine_state(
+                        "the PIME engine stopped (past its stop timeout) before the task started",
+                    )),
+                    Envelope::Reload(request) if abandoned => {
+                        let _ = request.done.send(Err(Error::engine_state(
+                            "the PIME engine stopped before reloading",
+                        )));
+                    }
                     Envelope::Task(submission) => self.dispatch(submission),
                     Envelope::Reload(request) => self.reload(request),
                     Envelope::Cancel(future) => cancel_now(future.bind(self.py)),
@@ -115,17 +132,15 @@ impl<'py> EngineLoop<'py> {
             broker,
             command,
             params,
-            context,
+            ..
         } = &job.get().call;
-        let submitted = match context {
-            Some(context) if executor.carries_context => {
-                sources::run_with_context(py).and_then(|run| {
-                    executor
-                        .submit
-                        .call1((run, context, broker, command, params))
-                })
-            }
-            _ => executor.submit.call1((broker, command, params)),
+        // An in-process executor runs the broker through the job (context, interrupt);
+        // a process-based one gets what it can pickle.
+        let submitted = if executor.in_process {
+            job.getattr("call_broker")
+                .and_then(|call| executor.submit.call1((call,)))
+        } else {
+            executor.submit.call1((broker, command, params))
         }
         .and_then(|future| future.call_method1("add_done_callback", (job.getattr("complete")?,)))
         .map(drop);
@@ -163,6 +178,7 @@ impl<'py> EngineLoop<'py> {
         let broker = load().map_err(|err| {
             exec_error_in(py, err, &format!("cannot reload {module}.{attribute}"))
         })?;
+        check_callable(broker.bind(py), &format!("{module}.{attribute}"))?;
         Ok((broker, (module, attribute)))
     }
 }

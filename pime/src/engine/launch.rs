@@ -1,6 +1,7 @@
 //! One launch of the engine, start to stop: claim the process's engine slot, start
 //! the pool, go online, serve, then the stop sequence.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
@@ -10,7 +11,7 @@ use super::config::Config;
 use super::engine_loop::EngineLoop;
 use super::state::{self, Launch};
 use crate::error::{Error, Result};
-use crate::jobs::{Envelope, InFlight, JobSettings, SharedBroker};
+use crate::jobs::{check_callable, Envelope, InFlight, JobSettings, SharedBroker};
 use crate::pool::{gil_handoff, PoolConfig, WorkerPool};
 
 /// Runs the engine on this thread until a stop request, then stops it: refuses new
@@ -25,6 +26,7 @@ pub(crate) fn run(
     broker: &Bound<'_, PyAny>,
     on_online: impl FnOnce(u64),
 ) -> Result<()> {
+    check_callable(broker, "the broker")?;
     let claim = state::claim_launch()?;
     gil_handoff::configure(py, config.gil_request_interval);
     let in_flight = Arc::new(InFlight::new(
@@ -55,13 +57,22 @@ pub(crate) fn run(
         Some((pool, sender)) => (Some(pool), Some(sender)),
         None => (None, None),
     };
-    let engine_loop = EngineLoop::new(py, broker, origin, executor, settings)?;
+    let abandoned = Arc::new(AtomicBool::new(false));
+    let engine_loop = EngineLoop::new(
+        py,
+        broker,
+        origin,
+        executor,
+        settings,
+        Arc::clone(&abandoned),
+    )?;
     let launch = claim.go_online(Launch::new(
         sender,
         pool_sender,
         Arc::clone(&in_flight),
         config.interrupt_on_deadline,
         config.stop_timeout,
+        abandoned,
     ));
     on_online(claim.generation());
 

@@ -48,6 +48,9 @@ pub(crate) struct Launch {
     stop_timeout: Option<Duration>,
     /// When `stop` gives up on the running tasks; set by the first `stop`.
     stop_deadline: OnceLock<Option<Instant>>,
+    /// Set when `stop` took the launch offline without the engine thread (held past
+    /// the deadline): the engine loop then fails whatever it still takes.
+    abandoned: Arc<AtomicBool>,
 }
 
 impl Launch {
@@ -58,6 +61,7 @@ impl Launch {
         in_flight: Arc<InFlight>,
         interrupt_on_deadline: bool,
         stop_timeout: Option<Duration>,
+        abandoned: Arc<AtomicBool>,
     ) -> Self {
         Launch {
             generation: 0,
@@ -68,6 +72,7 @@ impl Launch {
             interrupt_on_deadline,
             stop_timeout,
             stop_deadline: OnceLock::new(),
+            abandoned,
         }
     }
 
@@ -294,6 +299,7 @@ async fn stop_launch(launch: Arc<Launch>) -> Option<Instant> {
         tokio::time::timeout_at((deadline + STOP_SLACK).into(), wait_ended(generation)).await;
     if ended.is_err() {
         log::warn!(target: "pime", "the engine thread did not stop by the stop deadline (a broker holds it); the engine goes offline without it");
+        launch.abandoned.store(true, Ordering::Release);
         launch
             .in_flight
             .fail_outstanding_soon(&stopped_after_timeout(launch.stop_timeout));

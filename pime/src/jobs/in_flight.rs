@@ -90,7 +90,7 @@ impl InFlight {
             if let Some(interrupt) = &slot.interrupt {
                 interrupt.raise(py);
             }
-            slot.fail(error.clone());
+            slot.fail_for_stop(error.clone());
         }
     }
 
@@ -101,7 +101,7 @@ impl InFlight {
             if let Some(interrupt) = &slot.interrupt {
                 Arc::clone(interrupt).raise_soon();
             }
-            slot.fail(error.clone());
+            slot.fail_for_stop(error.clone());
         }
     }
 

@@ -88,6 +88,12 @@ pub(crate) struct Job {
 
 #[pymethods]
 impl Job {
+    /// What a user's in-process executor (`ThreadPoolExecutor`) runs: the broker, with
+    /// the task's context and, with interrupt on deadline, interruptible.
+    fn call_broker<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.get().call_broker_here(slf.py())
+    }
+
     /// The done-callback of a `concurrent.futures.Future`: of a user executor's
     /// `submit(broker, command, params)`, or of a coroutine run on the event loop.
     fn complete(slf: &Bound<'_, Self>, future: &Bound<'_, PyAny>) {
@@ -189,26 +195,32 @@ impl Job {
         }
     }
 
+    /// `broker(command, params)` on this thread, inside the task's context and
+    /// interruptible when interrupt on deadline is on.
+    fn call_broker_here<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let BrokerCall {
+            broker,
+            command,
+            params,
+            context,
+        } = &self.call;
+        let call_broker = || match context {
+            None => broker.bind(py).call1((command, params)),
+            Some(context) => sources::run_with_context(py)
+                .and_then(|run| run.call1((context, broker, command, params))),
+        };
+        match &self.reply.interrupt {
+            Some(interrupt) => interrupt.run(py, call_broker),
+            None => call_broker(),
+        }
+    }
+
     /// Calls the broker. A Rust panic inside (a PyO3 `PanicException` raised by the
     /// broker resumes as one) becomes the caller's error instead of unwinding further.
     fn invoke<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyAny>> {
         let call = AssertUnwindSafe(|| {
-            let BrokerCall {
-                broker,
-                command,
-                params,
-                context,
-            } = &self.call;
-            let call_broker = || match context {
-                None => broker.bind(py).call1((command, params)),
-                Some(context) => sources::run_with_context(py)
-                    .and_then(|run| run.call1((context, broker, command, params))),
-            };
-            let result = match &self.reply.interrupt {
-                Some(interrupt) => interrupt.run(py, call_broker),
-                None => call_broker(),
-            };
-            result.map_err(|err| exception_to_error(py, err))
+            self.call_broker_here(py)
+                .map_err(|err| exception_to_error(py, err))
         });
         std::panic::catch_unwind(call).unwrap_or_else(|payload| Err(panic_to_error(payload)))
     }
@@ -236,10 +248,13 @@ impl Job {
         let py = slf.py();
         let job = slf.get();
         if job.reply.is_stream() {
-            let Some(ReplyTo::Stream(sender)) = job.reply.take() else {
+            // The slot keeps its sender too, so that `stop` past its deadline can end
+            // the stream while the generator is stuck; the slot's is dropped after.
+            let Some(sender) = job.reply.stream_sender() else {
                 return;
             };
             let outcome = stream_pump::pump(py, &result, sender, &job.settings.stopping);
+            drop(job.reply.take());
             job.record(&outcome);
             job.release(if outcome.is_ok() {
                 Outcome::Completed
@@ -272,6 +287,12 @@ impl Job {
 
     /// The job has ended with `outcome`: its place under the bound is free.
     fn release(&self, outcome: Outcome) {
+        // A caller the stop sequence answered with an error got no result.
+        let outcome = if self.reply.failed_by_stop() {
+            Outcome::Failed
+        } else {
+            outcome
+        };
         if let Some(admission) = lock(&self.admission).take() {
             admission.end(outcome);
         }

@@ -28,4 +28,4 @@ pub(crate) use in_flight::InFlight;
 pub(crate) use interrupt::Interrupt;
 pub(crate) use job::{BrokerCall, Job, JobSettings};
 pub(crate) use reply::{ReplyTo, StreamEvent};
-pub(crate) use shared_broker::SharedBroker;
+pub(crate) use shared_broker::{check_callable, SharedBroker};

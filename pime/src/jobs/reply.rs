@@ -1,5 +1,6 @@
 //! Where a task's outcome goes: a one-shot reply, or a stream of items.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_value::Value;
@@ -61,6 +62,8 @@ impl ReplyTo {
 #[derive(Debug)]
 pub(crate) struct ReplySlot {
     reply: Mutex<Option<ReplyTo>>,
+    /// The stop sequence answered the caller with an error (past its deadline).
+    failed_by_stop: AtomicBool,
     /// With interrupt on deadline: the handle that interrupts the running broker.
     pub(crate) interrupt: Option<Arc<Interrupt>>,
 }
@@ -69,6 +72,7 @@ impl ReplySlot {
     pub(crate) fn new(reply: Option<ReplyTo>, interrupt: Option<Arc<Interrupt>>) -> Arc<Self> {
         Arc::new(ReplySlot {
             reply: Mutex::new(reply),
+            failed_by_stop: AtomicBool::new(false),
             interrupt,
         })
     }
@@ -98,6 +102,28 @@ impl ReplySlot {
     pub(crate) fn fail(&self, error: Error) {
         if let Some(reply) = self.take() {
             reply.fail(error);
+        }
+    }
+
+    /// Answers the caller with `error` for the stop sequence: the task counts as
+    /// failed whatever its broker returns later.
+    pub(crate) fn fail_for_stop(&self, error: Error) {
+        if let Some(reply) = self.take() {
+            self.failed_by_stop.store(true, Ordering::Release);
+            reply.fail(error);
+        }
+    }
+
+    /// Whether [`ReplySlot::fail_for_stop`] answered the caller.
+    pub(crate) fn failed_by_stop(&self) -> bool {
+        self.failed_by_stop.load(Ordering::Acquire)
+    }
+
+    /// A sender of the caller's stream (the slot keeps its own).
+    pub(crate) fn stream_sender(&self) -> Option<StreamSender> {
+        match &*lock(&self.reply) {
+            Some(ReplyTo::Stream(sender)) => Some(sender.clone()),
+            _ => None,
         }
     }
 }
