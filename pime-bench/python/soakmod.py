@@ -15,7 +15,7 @@ _changed = threading.Condition()
 _counts = {
     "plain": 0,
     "raise": 0,
-    "set": 0,
+    "unconvertible": 0,
     "no_wait": 0,
     "exclusive": 0,
     "slow_started": 0,
@@ -41,10 +41,10 @@ def broker(command, params):
     if command == "raise":
         _count("raise")
         raise ValueError(f"soak {params['i']}")
-    if command == "set":
+    if command == "unconvertible":
         # No Rust counterpart: the caller gets an UnpackError.
-        _count("set")
-        return {params["i"], "x"}
+        _count("unconvertible")
+        return complex(params["i"], 1)
     if command == "no_wait":
         _count("no_wait", notify=True)
         return {"i": params["i"]}

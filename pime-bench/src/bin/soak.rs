@@ -119,7 +119,7 @@ impl Kind {
         match self {
             Kind::Plain => "plain",
             Kind::Raise => "raise",
-            Kind::Unconvertible => "set",
+            Kind::Unconvertible => "unconvertible",
             Kind::NoWait => "no_wait",
             Kind::Exclusive => "exclusive",
             Kind::Slow => "slow",
@@ -131,7 +131,7 @@ impl Kind {
         match self {
             Kind::Plain => "plain result",
             Kind::Raise => "Python exception (ValueError)",
-            Kind::Unconvertible => "unconvertible result (a set)",
+            Kind::Unconvertible => "unconvertible result (a complex)",
             Kind::NoWait => "no_wait accepted",
             Kind::Exclusive => "exclusive result",
             Kind::Slow => "dropped by the caller's timeout",
