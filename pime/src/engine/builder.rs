@@ -139,11 +139,12 @@ impl EngineBuilder {
         self
     }
 
-    /// How many tasks may wait in a queue: pooled tasks in the pool's queue (besides
-    /// the one each worker runs), exclusive tasks in the engine thread's. When it is
-    /// full, [`crate::call`] waits for room (backpressure). With an executor, every
-    /// task goes through the engine thread's queue, and at most this many plus the
-    /// pool's `max` wait in the executor.
+    /// How many tasks may wait to start, beyond one per worker: the engine admits at
+    /// most `capacity + max` tasks at once (the pool's `max`, see
+    /// [`EngineBuilder::thread_pool`]), of every kind and on every path — queued,
+    /// running, awaiting on the event loop, streaming, or handed to an executor. A
+    /// caller past that waits for room in [`crate::call`] (backpressure); the queues
+    /// themselves grow with use, not with this number.
     ///
     /// Default: 1024. Range: 1 to 1,048,576.
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
