@@ -65,6 +65,16 @@ impl Error {
     pub(crate) fn engine_state(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::PySyncEngineStateError, message)
     }
+
+    /// A task sent while the engine stops.
+    pub(crate) fn refused() -> Self {
+        Error::engine_state("the PIME engine is stopping and accepts no new tasks")
+    }
+
+    /// A task the engine stopped before it started.
+    pub(crate) fn not_started() -> Self {
+        Error::engine_state("the PIME engine stopped before the task started")
+    }
 }
 
 impl fmt::Display for Error {

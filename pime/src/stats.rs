@@ -65,6 +65,17 @@ pub(crate) enum Outcome {
     Cancelled,
 }
 
+impl Outcome {
+    /// Completed when `result` is `Ok`, failed otherwise.
+    pub(crate) fn of<T, E>(result: &std::result::Result<T, E>) -> Outcome {
+        if result.is_ok() {
+            Outcome::Completed
+        } else {
+            Outcome::Failed
+        }
+    }
+}
+
 /// A count of tasks now in one state.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Gauge {

@@ -112,6 +112,14 @@ impl PyTask {
         drop(self.context.take());
     }
 
+    /// The command as messages name it: its text, or the value's debug form.
+    pub(crate) fn command_label(&self) -> String {
+        match &self.command {
+            Value::String(s) => s.clone(),
+            other => format!("{other:?}"),
+        }
+    }
+
     /// The command the broker receives.
     pub fn command(&self) -> &Value {
         &self.command

@@ -44,7 +44,7 @@ pub async fn call(task: PyTask) -> Result<Option<Value>> {
     let Some(timeout) = task.timeout() else {
         return run(&launch, task, interrupt).await;
     };
-    let command = command_label(task.command());
+    let command = task.command_label();
     match tokio::time::timeout(timeout, run(&launch, task, interrupt.clone())).await {
         Ok(outcome) => outcome,
         Err(_) => {
@@ -78,14 +78,6 @@ async fn run(
             "the PIME engine stopped before the task finished",
         ))
     })
-}
-
-/// The command as error messages name it.
-fn command_label(command: &Value) -> String {
-    match command {
-        Value::String(s) => s.clone(),
-        other => format!("{other:?}"),
-    }
 }
 
 /// `500ms`, `2s`.

@@ -86,18 +86,13 @@ impl<'py> EngineLoop<'py> {
             };
             let mut next = Some(first);
             while let Some(envelope) = next {
-                let abandoned = self.abandoned.load(Ordering::Acquire);
                 match envelope {
                     Envelope::Stop => return,
                     // The launch went offline without this thread: run nothing more.
-                    Envelope::Task(submission) if abandoned => submission
-                        .fail(Error::engine_state(
-                        "the PIME engine stopped (past its stop timeout) before the task started",
-                    )),
-                    Envelope::Reload(request) if abandoned => {
-                        let _ = request.done.send(Err(Error::engine_state(
-                            "the PIME engine stopped before reloading",
-                        )));
+                    envelope if self.abandoned.load(Ordering::Acquire) => {
+                        envelope.refuse(Error::engine_state(
+                            "the PIME engine stopped (past its stop timeout) before the task started",
+                        ))
                     }
                     Envelope::Task(submission) => self.dispatch(submission),
                     Envelope::Reload(request) => self.reload(request),

@@ -11,7 +11,7 @@ use super::config::Config;
 use super::engine_loop::EngineLoop;
 use super::state::{self, Launch};
 use crate::error::{Error, Result};
-use crate::jobs::{check_callable, Envelope, InFlight, JobSettings, SharedBroker};
+use crate::jobs::{check_callable, InFlight, JobSettings, SharedBroker};
 use crate::pool::{gil_handoff, PoolConfig, WorkerPool};
 
 /// Runs the engine on this thread until a stop request, then stops it: refuses new
@@ -81,21 +81,12 @@ pub(crate) fn run(
     // Refuse new calls, end the streams, fail what is still queued for the engine
     // thread, let the running tasks (and with the built-in pool, the queued ones)
     // finish.
+    // (`stop` closed the bound already: no task is admitted any more.)
     claim.refuse_calls();
-    in_flight.close();
     let _ = stopping.send(true);
     queue.close();
     while let Ok(envelope) = queue.try_recv() {
-        match envelope {
-            Envelope::Task(submission) => submission.fail(not_started()),
-            Envelope::Reload(request) => {
-                let _ = request.done.send(Err(Error::engine_state(
-                    "the PIME engine stopped before reloading",
-                )));
-            }
-            // The loop's coroutines end with the engine; nothing to cancel one by one.
-            Envelope::Cancel(_) | Envelope::Stop => {}
-        }
+        envelope.refuse(Error::not_started());
     }
     if let Some(pool) = &pool {
         pool.close();
@@ -111,7 +102,7 @@ pub(crate) fn run(
     if !drained {
         // Stuck workers are abandoned: they end when their broker returns.
         if let Some(pool) = &pool {
-            pool.abandon(&not_started());
+            pool.abandon(&Error::not_started());
         }
         in_flight.fail_outstanding(
             py,
@@ -123,9 +114,4 @@ pub(crate) fn run(
     }
     drop(claim);
     Ok(())
-}
-
-/// The error of a task that the engine stopped before it started.
-fn not_started() -> Error {
-    Error::engine_state("the PIME engine stopped before the task started")
 }

@@ -41,8 +41,6 @@ pub(crate) struct Launch {
     /// The built-in pool's queue; `None` when tasks run on a user's executor.
     pool: Option<PoolSender>,
     in_flight: Arc<InFlight>,
-    /// Set by `stop`: tasks sent from now on are refused.
-    stopping: AtomicBool,
     /// Whether running sync brokers are interrupted when their deadline passes.
     interrupt_on_deadline: bool,
     stop_timeout: Option<Duration>,
@@ -68,7 +66,6 @@ impl Launch {
             engine,
             pool,
             in_flight,
-            stopping: AtomicBool::new(false),
             interrupt_on_deadline,
             stop_timeout,
             stop_deadline: OnceLock::new(),
@@ -99,9 +96,7 @@ impl Launch {
         reply: Option<ReplyTo>,
         interrupt: Option<Arc<Interrupt>>,
     ) -> Result<()> {
-        if self.stopping.load(Ordering::Acquire) {
-            return Err(refused());
-        }
+        // Once `stop` has closed the bound, every task sent gets its error here.
         let admission = self.in_flight.admit().await?;
         let exclusive = task.exclusive;
         let submission = Submission {
@@ -118,7 +113,7 @@ impl Launch {
 
     /// Puts `envelope` in the engine thread's queue.
     pub(crate) fn send(&self, envelope: Envelope) -> Result<()> {
-        self.engine.send(envelope).map_err(|_| refused())
+        self.engine.send(envelope).map_err(|_| Error::refused())
     }
 }
 
@@ -284,8 +279,7 @@ pub(crate) const STOP_SLACK: Duration = Duration::from_millis(100);
 /// callers of the running tasks with an error.
 async fn stop_launch(launch: Arc<Launch>) -> Option<Instant> {
     let deadline = launch.stop_deadline();
-    launch.stopping.store(true, Ordering::Release);
-    // Callers waiting for room get an error, like every task sent after the stop.
+    // Tasks sent from now on, and callers waiting for room, get an error.
     launch.in_flight.close();
     // A send error means the launch is ending already: just wait with it.
     let _ = launch.send(Envelope::Stop);
@@ -314,8 +308,4 @@ pub(crate) fn stopped_after_timeout(timeout: Option<Duration>) -> Error {
         "the PIME engine stopped after its stop timeout ({:?}) with this task still running",
         timeout.unwrap_or_default()
     ))
-}
-
-fn refused() -> Error {
-    Error::engine_state("the PIME engine is stopping and accepts no new tasks")
 }

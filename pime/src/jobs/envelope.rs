@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::in_flight::Admission;
 use super::interrupt::Interrupt;
 use super::reply::ReplyTo;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::task::PyTask;
 
 /// A task on its way to the thread that runs it: where its outcome goes (`None` for
@@ -23,7 +23,7 @@ pub(crate) struct Submission {
 
 impl Submission {
     /// Answers the caller with `error` (the task is dropped unrun; it counts as failed).
-    pub(crate) fn fail(self, error: crate::error::Error) {
+    pub(crate) fn fail(self, error: Error) {
         if let Some(reply) = self.reply {
             reply.fail(error);
         }
@@ -40,6 +40,23 @@ pub(crate) enum Envelope {
     Cancel(Py<PyAny>),
     /// Finish what was sent before, refuse what comes after, then return from `launch`.
     Stop,
+}
+
+impl Envelope {
+    /// Answers what the envelope asks for without doing it (the launch is ending):
+    /// a task with `error`, a reload with an error; a cancel or a stop needs nothing
+    /// (the loop's coroutines end with the engine).
+    pub(crate) fn refuse(self, error: Error) {
+        match self {
+            Envelope::Task(submission) => submission.fail(error),
+            Envelope::Reload(request) => {
+                let _ = request.done.send(Err(Error::engine_state(
+                    "the PIME engine stopped before reloading",
+                )));
+            }
+            Envelope::Cancel(_) | Envelope::Stop => {}
+        }
+    }
 }
 
 /// A hot-reload request: which broker to load (`None`: the current one's module and

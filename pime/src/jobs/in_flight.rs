@@ -56,8 +56,8 @@ impl InFlight {
             Err(tokio::sync::TryAcquireError::NoPermits) => Arc::clone(&self.permits)
                 .acquire_owned()
                 .await
-                .map_err(|_| stopping())?,
-            Err(tokio::sync::TryAcquireError::Closed) => return Err(stopping()),
+                .map_err(|_| Error::refused())?,
+            Err(tokio::sync::TryAcquireError::Closed) => return Err(Error::refused()),
         };
         self.live.fetch_add(1, Ordering::AcqRel);
         COUNTERS.submitted();
@@ -169,8 +169,4 @@ impl Drop for Admission {
             in_flight.drained.notify_all();
         }
     }
-}
-
-fn stopping() -> Error {
-    Error::engine_state("the PIME engine is stopping and accepts no new tasks")
 }

@@ -108,7 +108,7 @@ impl Job {
             job.release(Outcome::Cancelled);
             return;
         }
-        match future_result(py, future) {
+        match future_result(py, future, cancelled) {
             // A callback may run on any thread — the engine thread itself, when the
             // future was done before the callback was added — so a stream, which
             // blocks while its reader is behind, is pumped on a thread of its own.
@@ -150,8 +150,8 @@ impl Job {
                 return None;
             }
         };
-        let label = (settings.debug || COUNTERS.per_command_enabled())
-            .then(|| command_label(&task.command));
+        let label =
+            (settings.debug || COUNTERS.per_command_enabled()).then(|| task.command_label());
         task.drop_converted();
         Some(Job {
             call,
@@ -256,11 +256,7 @@ impl Job {
             let outcome = stream_pump::pump(py, &result, sender, &job.settings.stopping);
             drop(job.reply.take());
             job.record(&outcome);
-            job.release(if outcome.is_ok() {
-                Outcome::Completed
-            } else {
-                Outcome::Failed
-            });
+            job.release(Outcome::of(&outcome));
             return;
         }
         if is_coroutine(py, &result) {
@@ -300,11 +296,7 @@ impl Job {
 
     /// Answers the caller (or logs, for `no_wait`) and records the outcome.
     pub(crate) fn finish(&self, outcome: Result<Option<Value>>) {
-        self.release(if outcome.is_ok() {
-            Outcome::Completed
-        } else {
-            Outcome::Failed
-        });
+        self.release(Outcome::of(&outcome));
         self.record(&outcome);
         if let (true, Some(label)) = (self.settings.debug, &self.label) {
             log_task(label, self.started.get(), &outcome);
@@ -345,9 +337,14 @@ impl Job {
 }
 
 /// `future.result()`, or the error it holds.
-fn future_result<'py>(py: Python<'py>, future: &Bound<'py, PyAny>) -> Result<Bound<'py, PyAny>> {
+/// `cancelled`: what `future.cancelled()` said.
+fn future_result<'py>(
+    py: Python<'py>,
+    future: &Bound<'py, PyAny>,
+    cancelled: bool,
+) -> Result<Bound<'py, PyAny>> {
     let outcome = || -> PyResult<Result<Bound<'py, PyAny>>> {
-        if future.call_method0("cancelled")?.is_truthy()? {
+        if cancelled {
             return Ok(Err(Error::new(
                 ErrorKind::ExecError,
                 "the executor cancelled the task",
@@ -382,12 +379,5 @@ fn log_task(label: &str, started: Option<&Instant>, outcome: &Result<Option<Valu
     match outcome {
         Ok(_) => log::debug!(target: "pime", "task {label} ok{elapsed}"),
         Err(e) => log::debug!(target: "pime", "task {label} failed{elapsed}: {e}"),
-    }
-}
-
-fn command_label(command: &Value) -> String {
-    match command {
-        Value::String(s) => s.clone(),
-        other => format!("{other:?}"),
     }
 }

@@ -175,9 +175,7 @@ impl PoolSender {
         let broker = self.shared.broker.current();
         self.tasks
             .try_send(PoolTask { submission, broker })
-            .map_err(|_| {
-                Error::engine_state("the PIME engine is stopping and accepts no new tasks")
-            })?;
+            .map_err(|_| Error::refused())?;
         if !self.shared.claim_idle() && self.shared.reserve_worker() {
             if let Err(e) = self.shared.spawn_worker(None) {
                 log::error!(target: "pime", "{}", spawn_error(&e));
@@ -305,9 +303,7 @@ fn next_task(tasks: &Receiver<PoolTask>, spinning: &AtomicBool) -> Option<PoolTa
 /// caught in the job) answers the caller with it and leaves the worker serving.
 fn run(py: Python<'_>, shared: &Shared, PoolTask { submission, broker }: PoolTask) {
     if shared.abandoned.load(Ordering::SeqCst) {
-        return submission.fail(Error::engine_state(
-            "the PIME engine stopped before the task started",
-        ));
+        return submission.fail(Error::not_started());
     }
     let Some(job) = Job::accept(py, submission, broker.clone_ref(py), &shared.settings) else {
         return;
