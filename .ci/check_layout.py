@@ -14,6 +14,7 @@ LAYERS = [
     {"lib", "__private"},
     {"client"},
     {"engine"},
+    {"host"},
     {"pool"},
     {"jobs"},
     {"python"},

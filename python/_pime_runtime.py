@@ -141,6 +141,23 @@ def close_async(agen):
     asyncio.run_coroutine_threadsafe(agen.aclose(), pime.event_loop()).result()
 
 
+def settle_host_call(loop, future, ok, value):
+    """Settles the asyncio `future` of an awaitable host call, from a Rust thread."""
+    try:
+        loop.call_soon_threadsafe(_settle, future, ok, value)
+    except RuntimeError:
+        pass  # The loop has closed: nobody awaits the call any more.
+
+
+def _settle(future, ok, value):
+    if future.done():
+        return  # Cancelled meanwhile.
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
 def configure_multiprocessing():
     """Makes process pools start a real Python interpreter, not this Rust program.
 

@@ -1,7 +1,10 @@
 //! The expansion: the trait as rewritten, the client struct with its constants, and
-//! its implementation of the trait (a placeholder when there were errors).
+//! its implementation of the trait (a placeholder when there were errors); for a host
+//! module, the host struct.
 
 mod client;
+mod host;
+mod host_stub;
 mod python_stub;
 mod trait_rewrite;
 
@@ -39,5 +42,16 @@ pub(crate) fn expand(
         #client_struct
         #implementation
         #recompile
+    }
+}
+
+/// The expansion of a `#[host_module]` trait: the trait as rewritten and the host
+/// struct. `complete` as for [`expand`].
+pub(crate) fn expand_host(module: &Module, methods: &[&Method], complete: bool) -> TokenStream {
+    let item = trait_rewrite::rewrite_trait(&module.item);
+    let host = host::host(module, methods, complete);
+    quote! {
+        #item
+        #host
     }
 }

@@ -1,7 +1,9 @@
-//! The `#[python_module]` attribute of [PIME](https://docs.rs/pime): a Rust trait
+//! The attributes of [PIME](https://docs.rs/pime): `#[python_module]` (a Rust trait
 //! declares the commands of a Python broker module, and the macro generates a client
-//! that calls them with typed async methods. Use it through `pime::python_module`;
-//! the documentation is on [`macro@python_module`].
+//! that calls them with typed async methods) and `#[host_module]` (a Rust trait
+//! declares functions Python code calls as a module). Use them through
+//! `pime::python_module` and `pime::host_module`; the documentation is on
+//! [`macro@python_module`] and [`macro@host_module`].
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -24,6 +26,7 @@ use proc_macro2::TokenStream as TokenStream2;
 use quote::quote;
 
 use crate::errors::Errors;
+use crate::model::Flavor;
 use crate::parse::Parsed;
 
 /// Turns a trait into typed async calls into the Python broker.
@@ -147,7 +150,7 @@ pub fn python_module(args: TokenStream, item: TokenStream) -> TokenStream {
 /// expand, then every error at once.
 fn expand_python_module(args: TokenStream2, item: TokenStream2) -> TokenStream2 {
     let mut errors = Errors::default();
-    let output = match parse::parse(args, item, &mut errors) {
+    let output = match parse::parse(args, item, Flavor::Client, &mut errors) {
         Parsed::NotATrait(tokens) => tokens,
         Parsed::Module(module) => {
             let checked = validate::check_module(&module, &mut errors);
@@ -158,6 +161,110 @@ fn expand_python_module(args: TokenStream2, item: TokenStream2) -> TokenStream2 
                 checked.source.as_deref(),
                 complete,
             )
+        }
+    };
+    let errors = errors.into_compile_errors();
+    quote!(#output #errors)
+}
+
+/// Turns a trait into Rust functions that Python code calls as a module.
+///
+/// ```no_run
+/// #[derive(serde::Serialize)]
+/// pub struct User {
+///     name: String,
+/// }
+///
+/// /// What plugins may ask of the host.
+/// #[pime::host_module(module = "app")]
+/// pub trait App {
+///     /// The user with this id.
+///     async fn get_user(&self, id: u64) -> pime::Result<User>;
+///     /// Plain functions are allowed too.
+///     fn version(&self) -> pime::Result<String>;
+/// }
+///
+/// struct MyApp;
+///
+/// impl App for MyApp {
+///     async fn get_user(&self, id: u64) -> pime::Result<User> {
+///         Ok(User { name: format!("user {id}") })
+///     }
+///     fn version(&self) -> pime::Result<String> {
+///         Ok("1.0".into())
+///     }
+/// }
+///
+/// # async fn demo() -> pime::Result<()> {
+/// let engine = pime::Engine::builder()
+///     .host(AppHost::new(MyApp))
+///     .broker("plugins", "broker")
+///     .start()
+///     .await?;
+/// # engine.stop().await }
+/// ```
+///
+/// In Python, `import app` (registered before the broker module is imported), then
+/// `app.get_user(id=1)` from sync code or `await app.aio.get_user(id=1)` from async code.
+///
+/// # What it generates
+///
+/// * The trait as written, with each `async fn`'s future declared `Send`, so an
+///   implementation still uses plain `async fn`s.
+/// * `AppHost<T>` (named by `host = ..`; the trait's name + `Host` by default):
+///   `AppHost::new(implementation)` (or `from_arc`), `AppHost::MODULE`, and
+///   `AppHost::PYTHON_STUB`, a `.pyi` of the module with type hints and the doc
+///   comments as docstrings. It implements `pime::HostModule` when `T: App + Send +
+///   Sync + 'static`.
+///
+/// # Calls
+///
+/// Each function takes its arguments by position or by keyword (the Rust argument
+/// names, or `#[pime(rename = "..")]`); an `Option` argument may be left out. Values
+/// convert from Python by the README's value table, then decode into the argument's
+/// type with serde: an unknown or missing argument, or a value that does not decode,
+/// raises `TypeError` naming it. The result converts back the same way.
+///
+/// A sync call (`app.get_user(..)`) blocks its Python thread with the GIL released
+/// until the Rust future ends; the future runs on the tokio runtime that started the
+/// engine. An `aio` call returns an awaitable and leaves the event loop running;
+/// cancelling it drops the Rust future. A plain `fn` runs on the calling thread.
+/// `Err(pime::Error)`, or a panic, raises `pime.HostError` with the message and the
+/// error kind (`.kind`).
+///
+/// A host function may call back into Python (`pime::call`, a typed client); those
+/// tasks inherit the calling task's context ([`pime::context()`] reads it in the host
+/// function). With the built-in pool the waiting worker runs pool tasks meanwhile, so
+/// nested calls complete even on a pool of one worker.
+///
+/// # Options
+///
+/// On the attribute: `module = "name"` (required: the name Python imports), `host =
+/// Name`, `crate = path`. On a method: `name = "python_name"`. On an argument:
+/// `rename = "python_name"`.
+///
+/// # Rules
+///
+/// Methods are `async fn name(&self, ...) -> pime::Result<T>;` or plain `fn`, without
+/// a body or type generics; arguments are owned types implementing
+/// `serde::de::DeserializeOwned` (`String`, not `&str`), and `T` implements
+/// `serde::Serialize`. Names follow the same rules as [`macro@python_module`]'s, and a
+/// function may not be named `aio`. Every misuse is a compile error on the offending
+/// token.
+#[proc_macro_attribute]
+pub fn host_module(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand_host_module(args.into(), item.into()).into()
+}
+
+/// [`host_module`] on `proc_macro2` tokens.
+fn expand_host_module(args: TokenStream2, item: TokenStream2) -> TokenStream2 {
+    let mut errors = Errors::default();
+    let output = match parse::parse(args, item, Flavor::Host, &mut errors) {
+        Parsed::NotATrait(tokens) => tokens,
+        Parsed::Module(module) => {
+            let checked = validate::check_module(&module, &mut errors);
+            let complete = errors.is_empty();
+            expand::expand_host(&module, &checked.methods, complete)
         }
     };
     let errors = errors.into_compile_errors();

@@ -8,18 +8,55 @@ use syn::{Attribute, Ident, ItemTrait, Pat, PathArguments, TraitItem, TraitItemF
 use crate::errors::Errors;
 use crate::options::{ArgOptions, MethodOptions, ModuleOptions};
 
-/// The shape every method must have, for error messages.
-pub(crate) const METHOD_SHAPE: &str = "async fn name(&self, arg: Type, ...) -> pime::Result<T>;";
+/// Which attribute the trait carries: the two share parsing, checks and wording.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// `#[pime::python_module]`: Rust calls Python.
+    Client,
+    /// `#[pime::host_module]`: Python calls Rust.
+    Host,
+}
+
+impl Flavor {
+    /// The attribute's name, for messages.
+    pub(crate) fn attribute(self) -> &'static str {
+        match self {
+            Flavor::Client => "python_module",
+            Flavor::Host => "host_module",
+        }
+    }
+
+    /// The shape every method must have, for messages.
+    pub(crate) fn method_shape(self) -> &'static str {
+        match self {
+            Flavor::Client => "async fn name(&self, arg: Type, ...) -> pime::Result<T>;",
+            Flavor::Host => {
+                "async fn name(&self, arg: Type, ...) -> pime::Result<T>; (or a plain `fn`)"
+            }
+        }
+    }
+
+    /// What a method is, for messages: a command of Python, or a function of the host.
+    pub(crate) fn methods_are(self) -> &'static str {
+        match self {
+            Flavor::Client => "commands",
+            Flavor::Host => "host functions",
+        }
+    }
+}
 
 /// The whole `#[python_module]` trait.
 pub(crate) struct Module {
+    /// Which attribute it carries.
+    pub(crate) flavor: Flavor,
     /// The trait as written.
     pub(crate) item: ItemTrait,
     /// The options of the attribute.
     pub(crate) options: ModuleOptions,
     /// What reading the attribute's options found wrong.
     pub(crate) option_errors: Errors,
-    /// The client struct's name (`client = ..`, or the trait's name + `Client`).
+    /// The generated struct's name: the client (`client = ..`, or the trait's name +
+    /// `Client`), or the host (`host = ..`, or the trait's name + `Host`).
     pub(crate) client: Ident,
     /// The trait's doc comment lines.
     pub(crate) docs: Vec<String>,

@@ -19,6 +19,22 @@ pub(crate) fn is_python_identifier(s: &str) -> bool {
     chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
+/// `AppServices` -> `app_services`, for suggesting a module name.
+pub(crate) fn snake_case(name: &str) -> String {
+    let mut snake = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                snake.push('_');
+            }
+            snake.extend(c.to_lowercase());
+        } else {
+            snake.push(c);
+        }
+    }
+    snake
+}
+
 /// Whether `s` is a Python hard keyword.
 pub(crate) fn is_python_keyword(s: &str) -> bool {
     PYTHON_KEYWORDS.contains(&s)

@@ -21,6 +21,10 @@ pub(crate) struct ModuleOptions {
     pub(crate) krate: Option<Path>,
     /// `source = "file.py"`: the Python module to check commands against.
     pub(crate) source: Option<LitStr>,
+    /// `module = "app"` (host modules): the Python module name.
+    pub(crate) module: Option<LitStr>,
+    /// `host = Name` (host modules): the generated struct's name.
+    pub(crate) host: Option<Ident>,
 }
 
 /// The table of [`ModuleOptions`].
@@ -58,15 +62,64 @@ pub(crate) static MODULE_OPTIONS: Table<ModuleOptions> = Table {
                       (relative to the crate's Cargo.toml)",
         },
     ],
-    messages: Messages {
-        valid: "valid options: {list}",
-        unknown: "unknown option `{key}`; {valid}",
-        duplicate: "option `{key}` is given twice; keep only one",
-        unreadable: "{error}; {valid}",
-        bare: None,
-        missing_value: Some("option `{key}` needs a value: write `{example}`"),
-    },
+    messages: MODULE_MESSAGES,
 };
+
+/// How the attribute's own options are worded, for both attributes.
+const MODULE_MESSAGES: Messages = Messages {
+    valid: "valid options: {list}",
+    unknown: "unknown option `{key}`; {valid}",
+    duplicate: "option `{key}` is given twice; keep only one",
+    unreadable: "{error}; {valid}",
+    bare: None,
+    missing_value: Some("option `{key}` needs a value: write `{example}`"),
+};
+
+/// The table of [`ModuleOptions`] for `#[pime::host_module(...)]`.
+pub(crate) static HOST_MODULE_OPTIONS: Table<ModuleOptions> = Table {
+    options: &[
+        OptionSpec {
+            key: "module",
+            kind: Kind::Str(read_module),
+            usage: "module = \"name\"",
+            example: "module = \"app\"",
+            expects: "`module` takes the Python module name as a string: `module = \"app\"`",
+        },
+        OptionSpec {
+            key: "host",
+            kind: Kind::Ident(|options, ident| options.host = Some(ident)),
+            usage: "host = Name",
+            example: "host = AppHost",
+            expects: "`host` takes the name of the struct to generate, without quotes: \
+                      `host = AppHost`",
+        },
+        OptionSpec {
+            key: "crate",
+            kind: Kind::Path(|options, path| options.krate = Some(path)),
+            usage: "crate = path",
+            example: "crate = ::my_pime",
+            expects: "`crate` takes the path of the pime crate, without quotes: \
+                      `crate = ::my_pime`",
+        },
+    ],
+    messages: MODULE_MESSAGES,
+};
+
+/// A host module's name is what `import name` finds: one Python identifier.
+fn read_module(options: &mut ModuleOptions, _key: &Ident, lit: &LitStr, errors: &mut Errors) {
+    let module = lit.value();
+    if let Err(problem) = names::check_command_name(&module) {
+        errors.at(
+            lit,
+            format!(
+                "invalid module name `{module}`: {problem}; write one Python identifier, \
+                 such as `module = \"app\"`"
+            ),
+        );
+        return;
+    }
+    options.module = Some(lit.clone());
+}
 
 /// A namespace is one or more Python identifiers joined by dots; one that is not is
 /// left out (the commands then have none), after the error.
@@ -181,6 +234,27 @@ fn read_timeout(options: &mut MethodOptions, key: &Ident, lit: &LitStr, errors: 
         Err(problem) => errors.at(lit, format!("invalid timeout: {problem}")),
     }
 }
+
+/// The table of [`MethodOptions`] for a host module's methods: only the name.
+pub(crate) static HOST_METHOD_OPTIONS: Table<MethodOptions> = Table {
+    options: &[OptionSpec {
+        key: "name",
+        kind: Kind::Str(|options, _, lit, _| options.name = Some(lit.clone())),
+        usage: "name = \"python_name\"",
+        example: "name = \"python_name\"",
+        expects: "`name` takes the Python function name as a string: `name = \"python_name\"`",
+    }],
+    messages: Messages {
+        valid: "the only host function option is {list}",
+        unknown: "unknown option `{key}`; {valid}",
+        duplicate: "`{key}` is given twice; keep only one",
+        unreadable: "{error}; {valid}",
+        bare: Some(
+            "write the options in parentheses, such as #[pime(name = \"python_name\")]; {valid}",
+        ),
+        missing_value: None,
+    },
+};
 
 /// The options of `#[pime(...)]` on an argument.
 #[derive(Default)]

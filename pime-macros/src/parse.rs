@@ -12,8 +12,10 @@ use syn::{
 };
 
 use crate::errors::Errors;
-use crate::model::{self, doc_lines, Arg, Binding, Keyword, Method, Module, Output, METHOD_SHAPE};
-use crate::options::{ARG_OPTIONS, METHOD_OPTIONS, MODULE_OPTIONS};
+use crate::model::{self, doc_lines, Arg, Binding, Flavor, Keyword, Method, Module, Output};
+use crate::options::{
+    ARG_OPTIONS, HOST_METHOD_OPTIONS, HOST_MODULE_OPTIONS, METHOD_OPTIONS, MODULE_OPTIONS,
+};
 use crate::types;
 
 /// What parsing produced: a module to check and expand, or the input to give back.
@@ -25,16 +27,29 @@ pub(crate) enum Parsed {
 }
 
 /// Parses the attribute arguments and the item.
-pub(crate) fn parse(args: TokenStream, input: TokenStream, errors: &mut Errors) -> Parsed {
+pub(crate) fn parse(
+    args: TokenStream,
+    input: TokenStream,
+    flavor: Flavor,
+    errors: &mut Errors,
+) -> Parsed {
     let item = match syn::parse2::<Item>(input.clone()) {
         Ok(Item::Trait(item)) => item,
         Ok(other) => {
             errors.at(
                 item_keyword(&other),
-                format!(
-                    "#[python_module] goes on a trait that declares the Python commands, \
-                     such as `pub trait Greeter {{ {METHOD_SHAPE} }}`"
-                ),
+                match flavor {
+                    Flavor::Client => format!(
+                        "#[python_module] goes on a trait that declares the Python commands, \
+                         such as `pub trait Greeter {{ {} }}`",
+                        flavor.method_shape()
+                    ),
+                    Flavor::Host => format!(
+                        "#[host_module] goes on a trait that declares the functions Python may call, \
+                         such as `pub trait App {{ {} }}`",
+                        flavor.method_shape()
+                    ),
+                },
             );
             return Parsed::NotATrait(input);
         }
@@ -43,7 +58,7 @@ pub(crate) fn parse(args: TokenStream, input: TokenStream, errors: &mut Errors) 
             return Parsed::NotATrait(input);
         }
     };
-    Parsed::Module(Box::new(parse_trait(item, args)))
+    Parsed::Module(Box::new(parse_trait(item, args, flavor)))
 }
 
 /// The token to blame when the attribute is on something that is not a trait.
@@ -64,14 +79,28 @@ fn item_keyword(item: &Item) -> TokenStream {
     }
 }
 
-fn parse_trait(item: ItemTrait, args: TokenStream) -> Module {
+fn parse_trait(item: ItemTrait, args: TokenStream, flavor: Flavor) -> Module {
     let mut option_errors = Errors::default();
-    let options = MODULE_OPTIONS.read_args(args, &mut option_errors);
-    let client = options
-        .client
-        .clone()
-        .unwrap_or_else(|| format_ident!("{}Client", item.ident.unraw()));
+    let (options, client) = match flavor {
+        Flavor::Client => {
+            let options = MODULE_OPTIONS.read_args(args, &mut option_errors);
+            let client = options
+                .client
+                .clone()
+                .unwrap_or_else(|| format_ident!("{}Client", item.ident.unraw()));
+            (options, client)
+        }
+        Flavor::Host => {
+            let options = HOST_MODULE_OPTIONS.read_args(args, &mut option_errors);
+            let host = options
+                .host
+                .clone()
+                .unwrap_or_else(|| format_ident!("{}Host", item.ident.unraw()));
+            (options, host)
+        }
+    };
     let context = MethodContext {
+        flavor,
         namespace: options.namespace.as_deref(),
         krate: options.krate.as_ref(),
         krate_name: options
@@ -91,6 +120,7 @@ fn parse_trait(item: ItemTrait, args: TokenStream) -> Module {
         })
         .collect();
     Module {
+        flavor,
         docs: doc_lines(&item.attrs),
         item,
         options,
@@ -102,6 +132,7 @@ fn parse_trait(item: ItemTrait, args: TokenStream) -> Module {
 
 /// What reading a method needs from the module options.
 struct MethodContext<'a> {
+    flavor: Flavor,
     /// `namespace = ".."`, prefixed to every command.
     namespace: Option<&'a str>,
     /// `crate = ..`.
@@ -113,7 +144,11 @@ struct MethodContext<'a> {
 
 fn parse_method(function: &TraitItemFn, context: &MethodContext<'_>) -> Method {
     let mut option_errors = Errors::default();
-    let options = METHOD_OPTIONS.read_attrs(&function.attrs, &mut option_errors);
+    let table = match context.flavor {
+        Flavor::Client => &METHOD_OPTIONS,
+        Flavor::Host => &HOST_METHOD_OPTIONS,
+    };
+    let options = table.read_attrs(&function.attrs, &mut option_errors);
     let sig = &function.sig;
     let (name, name_span) = match &options.name {
         Some(lit) => (lit.value(), lit.span()),

@@ -13,7 +13,8 @@ use syn::ext::IdentExt;
 use syn::TraitItem;
 
 use crate::errors::Errors;
-use crate::model::{Item, Method, Module, METHOD_SHAPE};
+use crate::model::{Flavor, Item, Method, Module};
+use crate::names;
 use crate::option_table::is_option_attr;
 
 use method::check_method;
@@ -36,56 +37,83 @@ pub(crate) fn check_module<'m>(module: &'m Module, errors: &mut Errors) -> Check
     for item in &module.items {
         match item {
             Item::Method(method) => {
-                if check_method(method, errors) {
+                if check_method(method, module.flavor, errors) {
                     methods.push(&**method);
                 }
             }
-            Item::Other(other) => check_other_item(other, errors),
+            Item::Other(other) => check_other_item(other, module.flavor, errors),
         }
     }
     collisions::check_collisions(module, &methods, errors);
-    let source = source::check_source(module, &methods, errors);
+    let source = match module.flavor {
+        Flavor::Client => source::check_source(module, &methods, errors),
+        Flavor::Host => None,
+    };
     Checked { methods, source }
 }
 
 /// The rules on the trait itself.
 fn check_trait(module: &Module, errors: &mut Errors) {
     let item = &module.item;
+    let attribute = module.flavor.attribute();
     if !item.generics.params.is_empty() {
         errors.at(
             &item.generics,
-            "a python_module trait cannot be generic: Python commands have one fixed signature; \
-             remove the generic parameters and use concrete types",
+            format!(
+                "a {attribute} trait cannot be generic: Python {} have one fixed signature; \
+                 remove the generic parameters and use concrete types",
+                module.flavor.methods_are()
+            ),
         );
     }
     if let Some(where_clause) = &item.generics.where_clause {
         errors.at(
             where_clause,
-            "a python_module trait cannot have a `where` clause; remove it",
+            format!("a {attribute} trait cannot have a `where` clause; remove it"),
         );
     }
     if let Some(unsafety) = &item.unsafety {
         errors.at(
             unsafety,
-            "a python_module trait cannot be `unsafe`; remove `unsafe`",
+            format!("a {attribute} trait cannot be `unsafe`; remove `unsafe`"),
         );
     }
     if let Some(auto) = &item.auto_token {
-        errors.at(auto, "a python_module trait cannot be an `auto` trait");
+        errors.at(
+            auto,
+            format!("a {attribute} trait cannot be an `auto` trait"),
+        );
     }
     for attr in item.attrs.iter().filter(|a| is_option_attr(a)) {
+        let usage = match module.flavor {
+            Flavor::Client => "#[pime::python_module(client = Name, namespace = \"...\", crate = path, source = \"file.py\")]",
+            Flavor::Host => "#[pime::host_module(module = \"name\", host = Name, crate = path)]",
+        };
         errors.at(
             attr,
-            "module options go in the attribute itself: \
-             #[pime::python_module(client = Name, namespace = \"...\", crate = path, source = \"file.py\")]",
+            format!("module options go in the attribute itself: {usage}"),
         );
     }
     if module.client == item.ident {
+        let (what, option) = match module.flavor {
+            Flavor::Client => ("client", "Client"),
+            Flavor::Host => ("host", "Host"),
+        };
         errors.at(
             &module.client,
             format!(
-                "the client struct needs a name other than the trait's; for example `client = {}Client`",
+                "the {what} struct needs a name other than the trait's; for example `{what} = {}{option}`",
                 item.ident.unraw()
+            ),
+        );
+    }
+    if module.flavor == Flavor::Host && module.options.module.is_none() {
+        errors.at(
+            &item.ident,
+            format!(
+                "a host module needs the name Python imports it by: \
+                 #[pime::host_module(module = \"{}\")]",
+                names::snake_case(&item.ident.unraw().to_string())
             ),
         );
     }
@@ -93,29 +121,39 @@ fn check_trait(module: &Module, errors: &mut Errors) {
         errors.at(
             &item.ident,
             format!(
-                "trait `{}` declares no commands; add at least one method: `{METHOD_SHAPE}`",
-                item.ident
+                "trait `{}` declares no {}; add at least one method: `{}`",
+                item.ident,
+                module.flavor.methods_are(),
+                module.flavor.method_shape()
             ),
         );
     }
 }
 
 /// A trait item other than a method.
-fn check_other_item(item: &TraitItem, errors: &mut Errors) {
+fn check_other_item(item: &TraitItem, flavor: Flavor, errors: &mut Errors) {
+    let (attribute, methods) = (flavor.attribute(), flavor.methods_are());
     match item {
         TraitItem::Const(constant) => errors.at(
             constant,
-            "a python_module trait holds only commands, so associated consts are not supported; \
-             move the const out of the trait",
+            format!(
+                "a {attribute} trait holds only {methods}, so associated consts are not supported; \
+                 move the const out of the trait"
+            ),
         ),
         TraitItem::Type(ty) => errors.at(
             ty,
-            "a python_module trait holds only commands, so associated types are not supported; \
-             use concrete types in the method signatures",
+            format!(
+                "a {attribute} trait holds only {methods}, so associated types are not supported; \
+                 use concrete types in the method signatures"
+            ),
         ),
         other => errors.at(
             other,
-            format!("a python_module trait holds only commands: `{METHOD_SHAPE}`"),
+            format!(
+                "a {attribute} trait holds only {methods}: `{}`",
+                flavor.method_shape()
+            ),
         ),
     }
 }

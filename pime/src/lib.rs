@@ -98,10 +98,11 @@
 )]
 
 // Layers, each using only those below it (see ARCHITECTURE.md):
-// client -> engine -> pool -> jobs -> python -> value, error, task, stats, waiting.
+// client -> engine -> host -> pool -> jobs -> python -> value, error, task, stats, waiting.
 mod client;
 mod engine;
 mod error;
+mod host;
 mod jobs;
 mod pool;
 mod python;
@@ -118,7 +119,8 @@ pub use engine::{
     is_engine_started, stop, wait_offline, wait_online, Engine, EngineBuilder, PySyncEngine,
 };
 pub use error::{Error, ErrorKind, Result};
-pub use pime_macros::python_module;
+pub use host::{context, HostModule};
+pub use pime_macros::{host_module, python_module};
 pub use pool::DEFAULT_GIL_REQUEST_INTERVAL;
 pub use stats::{stats, stats_prometheus, CommandStats, Stats, MAX_COMMAND_STATS, OTHER_COMMANDS};
 pub use task::PyTask;

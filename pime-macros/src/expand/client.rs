@@ -63,24 +63,36 @@ pub(crate) fn client_struct(module: &Module, methods: &[&Method]) -> TokenStream
     }
 }
 
-/// The `PYTHON_STUB` initializer: a string literal, or a block that picks each
-/// `#[cfg]`-gated method's part with the same `#[cfg]`.
+/// The client's `PYTHON_STUB`: the header, then each method's part.
 fn python_stub(module: &Module, methods: &[&Method]) -> TokenStream {
-    let header = python_stub::header(module, methods);
-    if !methods.iter().any(|method| method.is_conditional()) {
-        let text: String = std::iter::once(header)
-            .chain(methods.iter().map(|method| python_stub::method(method)))
-            .collect();
+    let parts = std::iter::once((None, python_stub::header(module, methods)))
+        .chain(
+            methods
+                .iter()
+                .map(|method| (Some(*method), python_stub::method(method))),
+        )
+        .collect();
+    stub_initializer(parts)
+}
+
+/// A `PYTHON_STUB` initializer from its parts, each kept only when its method's
+/// `#[cfg]`s hold: a string literal, or a block that picks each gated part with the
+/// same `#[cfg]`.
+pub(super) fn stub_initializer(parts: Vec<(Option<&Method>, String)>) -> TokenStream {
+    if !parts
+        .iter()
+        .any(|(method, _)| method.is_some_and(Method::is_conditional))
+    {
+        let text: String = parts.into_iter().map(|(_, text)| text).collect();
         return quote!(#text);
     }
     let mut macros = Vec::new();
-    let mut parts = Vec::new();
-    for (index, method) in methods.iter().enumerate() {
-        let text = python_stub::method(method);
-        if !method.is_conditional() {
-            parts.push(quote!(#text));
+    let mut pieces = Vec::new();
+    for (index, (method, text)) in parts.into_iter().enumerate() {
+        let Some(method) = method.filter(|method| method.is_conditional()) else {
+            pieces.push(quote!(#text));
             continue;
-        }
+        };
         let part = format_ident!("__pime_stub_part_{}", index, span = Span::mixed_site());
         let predicates = method.cfgs.iter().filter_map(|attr| match &attr.meta {
             syn::Meta::List(list) => Some(list.tokens.clone()),
@@ -93,11 +105,11 @@ fn python_stub(module: &Module, methods: &[&Method]) -> TokenStream {
             #[cfg(not(all(#(#predicates),*)))]
             macro_rules! #part { () => { "" } }
         });
-        parts.push(quote!(#part!()));
+        pieces.push(quote!(#part!()));
     }
     quote!({
         #(#macros)*
-        ::core::concat!(#header, #(#parts),*)
+        ::core::concat!(#(#pieces),*)
     })
 }
 
@@ -211,7 +223,7 @@ fn method_impl(module: &Module, method: &Method) -> TokenStream {
 }
 
 /// The runtime crate path with every token at `span`.
-fn krate_at(module: &Module, span: Span) -> TokenStream {
+pub(super) fn krate_at(module: &Module, span: Span) -> TokenStream {
     match &module.options.krate {
         Some(path) => respan(quote!(#path), span),
         None => quote_spanned!(span=> ::pime),

@@ -61,6 +61,28 @@ pub(crate) fn method(method: &Method) -> String {
     } else {
         text.push_str(&format!("@broker.command({:?})\n", method.command));
     }
+    let returns = match (method.output.stream_item(), method.output.ok_type()) {
+        (Some(item), _) => format!("Iterator[{}]", py_type(item)),
+        (None, Some(ty)) => py_type(ty),
+        // Not reached: the checks reject a method without `pime::Result<T>`.
+        (None, None) => "Any".into(),
+    };
+    text.push_str(&format!(
+        "def {}({}) -> {returns}:\n",
+        method.name,
+        parameters(method)
+    ));
+    let docs: Vec<String> = method.docs.iter().map(|l| l.trim().to_string()).collect();
+    if docs.iter().any(|l| !l.is_empty()) {
+        text.push_str(&docstring(&docs, "    "));
+    }
+    text.push_str("    ...\n");
+    text
+}
+
+/// The parameter list of the function declaring `method`, with type hints; an
+/// `Option` argument defaults to `None`.
+pub(super) fn parameters(method: &Method) -> String {
     let mut params: Vec<String> = Vec::new();
     let mut seen_default = false;
     let mut keyword_only = false;
@@ -76,27 +98,11 @@ pub(crate) fn method(method: &Method) -> String {
         let default = if optional { " = None" } else { "" };
         params.push(format!("{}: {}{default}", keyword.key, py_type(&arg.ty)));
     }
-    let returns = match (method.output.stream_item(), method.output.ok_type()) {
-        (Some(item), _) => format!("Iterator[{}]", py_type(item)),
-        (None, Some(ty)) => py_type(ty),
-        // Not reached: the checks reject a method without `pime::Result<T>`.
-        (None, None) => "Any".into(),
-    };
-    text.push_str(&format!(
-        "def {}({}) -> {returns}:\n",
-        method.name,
-        params.join(", ")
-    ));
-    let docs: Vec<String> = method.docs.iter().map(|l| l.trim().to_string()).collect();
-    if docs.iter().any(|l| !l.is_empty()) {
-        text.push_str(&docstring(&docs, "    "));
-    }
-    text.push_str("    ...\n");
-    text
+    params.join(", ")
 }
 
 /// A `"""docstring"""` block at `indent`.
-fn docstring(lines: &[String], indent: &str) -> String {
+pub(super) fn docstring(lines: &[String], indent: &str) -> String {
     let mut lines: Vec<&str> = lines.iter().map(String::as_str).collect();
     while lines.last().is_some_and(|l| l.trim().is_empty()) {
         lines.pop();
@@ -124,7 +130,7 @@ fn docstring(lines: &[String], indent: &str) -> String {
 }
 
 /// The Python type hint for a Rust type.
-fn py_type(ty: &Type) -> String {
+pub(super) fn py_type(ty: &Type) -> String {
     match ty {
         Type::Reference(r) => py_type(&r.elem),
         Type::Paren(p) => py_type(&p.elem),

@@ -4,7 +4,7 @@
 use syn::ext::IdentExt;
 
 use crate::errors::Errors;
-use crate::model::{Method, Module};
+use crate::model::{Flavor, Method, Module};
 
 /// Names the macro itself puts on the client struct (inherent or derived items).
 const GENERATED_NAMES: &[&str] = &[
@@ -18,15 +18,18 @@ const GENERATED_NAMES: &[&str] = &[
 
 /// Checks `methods`, the module's methods that passed their own checks.
 pub(crate) fn check_collisions(module: &Module, methods: &[&Method], errors: &mut Errors) {
-    check_duplicate_commands(methods, errors);
+    check_duplicate_commands(methods, module.flavor, errors);
     for method in methods {
         check_duplicate_keys(method, errors);
-        check_clash(module, method, errors);
+        // A host struct does not implement the trait: its own items cannot clash.
+        if module.flavor == Flavor::Client {
+            check_clash(module, method, errors);
+        }
     }
 }
 
 /// Reported on both methods; methods under `#[cfg]` may share a command.
-fn check_duplicate_commands(methods: &[&Method], errors: &mut Errors) {
+fn check_duplicate_commands(methods: &[&Method], flavor: Flavor, errors: &mut Errors) {
     for (i, first) in methods.iter().enumerate() {
         for second in &methods[i + 1..] {
             if first.command != second.command || first.is_conditional() || second.is_conditional()
@@ -34,11 +37,16 @@ fn check_duplicate_commands(methods: &[&Method], errors: &mut Errors) {
                 continue;
             }
             for (this, other) in [(first, second), (second, first)] {
+                let what = match flavor {
+                    Flavor::Client => "command",
+                    Flavor::Host => "Python function",
+                };
                 errors.at_span(
                     this.name_span,
                     format!(
-                        "command `{}` is sent by both `{}` and `{}`; give one of them another name with #[pime(name = \"...\")]",
+                        "{what} `{}` is {} by both `{}` and `{}`; give one of them another name with #[pime(name = \"...\")]",
                         this.command,
+                        if flavor == Flavor::Client { "sent" } else { "defined" },
                         this.ident().unraw(),
                         other.ident().unraw()
                     ),

@@ -4,54 +4,63 @@
 use syn::{FnArg, GenericParam, Signature, TraitItemFn};
 
 use crate::errors::Errors;
-use crate::model::{Arg, Binding, Method, Output, METHOD_SHAPE};
+use crate::model::{Arg, Binding, Flavor, Method, Output};
 use crate::names;
 use crate::types::{find_impl_trait, is_impl_stream, is_unit};
 
 /// Checks one method, reporting what reading its options found wrong first. Returns
 /// whether it had no errors, i.e. whether to generate client code for it.
-pub(crate) fn check_method(method: &Method, errors: &mut Errors) -> bool {
+pub(crate) fn check_method(method: &Method, flavor: Flavor, errors: &mut Errors) -> bool {
     let before = errors.len();
     errors.append(&method.option_errors);
-    check_signature(&method.function, errors);
-    check_receiver(&method.function.sig, errors);
+    check_signature(&method.function, flavor, errors);
+    check_receiver(&method.function.sig, flavor, errors);
     for arg in &method.args {
-        check_arg(arg, errors);
+        check_arg(arg, flavor, errors);
     }
-    check_output(method, errors);
-    check_command_name(method, errors);
-    if method.output.stream_item().is_some() {
-        check_stream_options(method, errors);
-    } else {
-        check_no_wait(method, errors);
+    check_output(method, flavor, errors);
+    check_command_name(method, flavor, errors);
+    match flavor {
+        Flavor::Client if method.output.stream_item().is_some() => {
+            check_stream_options(method, errors)
+        }
+        Flavor::Client => check_no_wait(method, errors),
+        Flavor::Host => {}
     }
     errors.len() == before
 }
 
 /// Everything but `async fn name(..) -> ..;`: qualifiers, a body, generics.
-fn check_signature(function: &TraitItemFn, errors: &mut Errors) {
+fn check_signature(function: &TraitItemFn, flavor: Flavor, errors: &mut Errors) {
     let sig = &function.sig;
+    let (attribute, shape) = (flavor.attribute(), flavor.method_shape());
     if let Some(constness) = &sig.constness {
-        errors.at(constness, format!("remove `const`: write `{METHOD_SHAPE}`"));
+        errors.at(constness, format!("remove `const`: write `{shape}`"));
     }
     if let Some(unsafety) = &sig.unsafety {
-        errors.at(unsafety, format!("remove `unsafe`: write `{METHOD_SHAPE}`"));
+        errors.at(unsafety, format!("remove `unsafe`: write `{shape}`"));
     }
     if let Some(abi) = &sig.abi {
-        errors.at(abi, format!("remove the ABI: write `{METHOD_SHAPE}`"));
+        errors.at(abi, format!("remove the ABI: write `{shape}`"));
     }
-    if sig.asyncness.is_none() {
+    if sig.asyncness.is_none() && flavor == Flavor::Client {
         errors.at(
             sig.fn_token,
             format!(
-                "python_module methods are `async fn` (the macro makes their futures `Send`): write `{METHOD_SHAPE}`"
+                "python_module methods are `async fn` (the macro makes their futures `Send`): write `{shape}`"
             ),
         );
     }
     if let Some(body) = &function.default {
+        let why = match flavor {
+            Flavor::Client => "the generated client implements every method by calling Python",
+            Flavor::Host => {
+                "your type implements every method (a default body would run without it)"
+            }
+        };
         errors.at(
             body,
-            "remove the default body and end the declaration with `;`: the generated client implements every method by calling Python",
+            format!("remove the default body and end the declaration with `;`: {why}"),
         );
     }
     for param in &sig.generics.params {
@@ -59,23 +68,30 @@ fn check_signature(function: &TraitItemFn, errors: &mut Errors) {
             GenericParam::Lifetime(_) => {}
             _ => errors.at(
                 param,
-                "python_module methods cannot be generic: each Python command has one signature; use concrete types",
+                format!("{attribute} methods cannot be generic: each has one signature for Python; use concrete types"),
             ),
         }
     }
     if let Some(where_clause) = &sig.generics.where_clause {
         errors.at(
             where_clause,
-            "remove the `where` clause: python_module methods cannot be generic",
+            format!("remove the `where` clause: {attribute} methods cannot be generic"),
         );
     }
     if let Some(variadic) = &sig.variadic {
-        errors.at(variadic, "python_module methods cannot be variadic");
+        errors.at(variadic, format!("{attribute} methods cannot be variadic"));
     }
 }
 
-fn check_receiver(sig: &Signature, errors: &mut Errors) {
-    let fix = "python_module methods take `&self` (the client is a stateless `Copy` handle)";
+fn check_receiver(sig: &Signature, flavor: Flavor, errors: &mut Errors) {
+    let fix = match flavor {
+        Flavor::Client => {
+            "python_module methods take `&self` (the client is a stateless `Copy` handle)"
+        }
+        Flavor::Host => {
+            "host_module methods take `&self` (Python calls them from many threads at once)"
+        }
+    };
     match sig.inputs.first() {
         Some(FnArg::Receiver(receiver)) => {
             if receiver.colon_token.is_some() || receiver.reference.is_none() {
@@ -92,8 +108,15 @@ fn check_receiver(sig: &Signature, errors: &mut Errors) {
 }
 
 /// One argument, reporting what reading its options found wrong first.
-fn check_arg(arg: &Arg, errors: &mut Errors) {
+fn check_arg(arg: &Arg, flavor: Flavor, errors: &mut Errors) {
     errors.append(&arg.option_errors);
+    if let (Flavor::Host, syn::Type::Reference(reference)) = (flavor, &arg.ty) {
+        errors.at(
+            reference,
+            "host function arguments are decoded from Python values, so they are owned: \
+             take `String` instead of `&str`, `Vec<T>` instead of `&[T]`, `T` instead of `&T`",
+        );
+    }
     if let Some(impl_trait) = find_impl_trait(&arg.ty) {
         errors.at(
             impl_trait,
@@ -132,7 +155,16 @@ fn check_arg(arg: &Arg, errors: &mut Errors) {
 
 /// The return type must be `pime::Result<T>`, with `T` a concrete type or a
 /// well-formed `PyStream<Item>`.
-fn check_output(method: &Method, errors: &mut Errors) {
+fn check_output(method: &Method, flavor: Flavor, errors: &mut Errors) {
+    if let (Flavor::Host, Output::Stream { ty, .. } | Output::MalformedStream { ty, .. }) =
+        (flavor, &method.output)
+    {
+        errors.at(
+            ty,
+            "a host function returns one value to Python: return a `Vec<T>` instead of a stream",
+        );
+        return;
+    }
     match &method.output {
         Output::Missing => errors.at_span(
             method.function.sig.paren_token.span.close(),
@@ -162,7 +194,15 @@ fn check_output(method: &Method, errors: &mut Errors) {
 }
 
 /// The command name must be one Python can define and `pime.Broker` dispatches.
-fn check_command_name(method: &Method, errors: &mut Errors) {
+fn check_command_name(method: &Method, flavor: Flavor, errors: &mut Errors) {
+    if flavor == Flavor::Host && method.name == "aio" {
+        errors.at_span(
+            method.name_span,
+            "`aio` is the namespace of the awaitable forms (`app.aio.name(..)`); \
+             give the function another name with #[pime(name = \"python_name\")]",
+        );
+        return;
+    }
     if let Err(problem) = names::check_command_name(&method.name) {
         let hint = if method.options.name.is_some() {
             "write a Python function name such as `name = \"say_hello\"`"
@@ -171,7 +211,13 @@ fn check_command_name(method: &Method, errors: &mut Errors) {
         };
         errors.at_span(
             method.name_span,
-            format!("invalid command name: {problem}; {hint}"),
+            format!(
+                "invalid {}: {problem}; {hint}",
+                match flavor {
+                    Flavor::Client => "command name",
+                    Flavor::Host => "host function name",
+                }
+            ),
         );
     }
 }

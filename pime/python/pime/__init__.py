@@ -48,6 +48,7 @@ from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple, Typ
 
 __all__ = [
     "Broker",
+    "HostError",
     "UnknownCommandError",
     "VERIFY_COMMAND",
     "context",
@@ -75,6 +76,20 @@ _MAX_COMMANDS_IN_MESSAGE = 20
 
 class UnknownCommandError(LookupError):
     """Raised when a broker is asked for a command that was not registered."""
+
+
+class HostError(Exception):
+    """Raised by a host function (a Rust function registered with
+    ``#[pime::host_module]``) that returned an error or panicked.
+
+    ``message`` is the Rust error's message; ``kind`` names its ``pime::ErrorKind``
+    (``"ExecError"``, ``"PyException"`` for a Python error of a nested call, ...).
+    """
+
+    def __init__(self, message: str, kind: str = "ExecError") -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
 
 
 # --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ use super::config::Config;
 use super::engine_loop::EngineLoop;
 use super::state::{self, Launch};
 use crate::error::{Error, Result};
+use crate::host;
 use crate::jobs::{check_callable, InFlight, JobSettings, SharedBroker};
 use crate::pool::{gil_handoff, PoolConfig, WorkerPool};
 
@@ -28,6 +29,7 @@ pub(crate) fn run(
 ) -> Result<()> {
     check_callable(broker, "the broker")?;
     let claim = state::claim_launch()?;
+    let _engine_thread = host::scope::engine_thread();
     gil_handoff::configure(py, config.gil_request_interval);
     let in_flight = Arc::new(InFlight::new(
         config.in_flight_limit(),

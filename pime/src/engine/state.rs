@@ -14,6 +14,7 @@ use arc_swap::ArcSwapOption;
 use tokio::sync::{mpsc, watch};
 
 use crate::error::{Error, Result};
+use crate::host;
 use crate::jobs::{Envelope, InFlight, Interrupt, ReplyTo, Submission};
 use crate::pool::PoolSender;
 use crate::task::PyTask;
@@ -96,9 +97,18 @@ impl Launch {
         reply: Option<ReplyTo>,
         interrupt: Option<Arc<Interrupt>>,
     ) -> Result<()> {
+        let mut task = task;
+        // Sent from a host function: the task inherits its caller's context, and may
+        // not need the engine thread while that thread waits for the host function.
+        if task.context.is_none() {
+            task.context = host::scope::inherited_context();
+        }
+        let exclusive = task.exclusive;
+        if exclusive || self.pool.is_none() {
+            host::scope::check_engine_thread_free()?;
+        }
         // Once `stop` has closed the bound, every task sent gets its error here.
         let admission = self.in_flight.admit().await?;
-        let exclusive = task.exclusive;
         let submission = Submission {
             task,
             reply,

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use super::config::Config;
 use super::launch;
 use crate::error::Result;
+use crate::host::{HostModule, HostRegistration, HostSpec};
 use crate::python::exceptions::exec_error;
 use crate::python::{interpreter, logging, signals, sources, venv};
 
@@ -46,6 +47,8 @@ pub struct PySyncEngine<'py> {
     executor: RefCell<Option<Py<PyAny>>>,
     /// Where the broker was imported from (set by the builder), for `pime::reload`.
     broker_origin: RefCell<Option<(String, String)>>,
+    /// The host modules registered, live as long as this engine.
+    hosts: RefCell<Vec<HostRegistration>>,
 }
 
 impl std::fmt::Debug for PySyncEngine<'_> {
@@ -73,6 +76,7 @@ impl<'py> PySyncEngine<'py> {
             config: RefCell::new(Config::default()),
             executor: RefCell::new(None),
             broker_origin: RefCell::new(None),
+            hosts: RefCell::new(Vec::new()),
         })
     }
 
@@ -154,6 +158,24 @@ impl<'py> PySyncEngine<'py> {
     pub fn enable_command_stats(&self) {
         // Cannot fail: it only sets a process-wide flag.
         let _ = self.update(|config| config.command_stats = true);
+    }
+
+    /// Registers `host` as a Python module (see [`crate::EngineBuilder::host`]) right
+    /// away, so import the broker after this. Its `async fn`s run on `runtime`. It stays
+    /// registered as long as this engine exists.
+    pub fn add_host(&self, host: impl HostModule, runtime: &tokio::runtime::Handle) -> Result<()> {
+        self.add_host_spec(host.into_spec(), runtime)
+    }
+
+    pub(crate) fn add_host_spec(
+        &self,
+        spec: HostSpec,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<()> {
+        let registration =
+            HostRegistration::register(self.py, spec, runtime, &self.hosts.borrow())?;
+        self.hosts.borrow_mut().push(registration);
+        Ok(())
     }
 
     /// Remembers that the broker is `module.attribute`, for [`crate::reload`].

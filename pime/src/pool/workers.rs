@@ -17,9 +17,13 @@
 //!   abandoned: they end on their own once their broker returns, and can take nothing
 //!   from a later launch, whose queue is a new one.
 
+use std::cell::RefCell;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::task::Poll;
 use std::time::Instant;
 
 use async_channel::{Receiver, Sender, TryRecvError};
@@ -228,6 +232,9 @@ impl Shared {
             .stack_size(WORKER_STACK_SIZE)
             .spawn(move || {
                 let _alive = Alive(&shared);
+                SERVING.with(|serving| {
+                    *serving.borrow_mut() = Some((Arc::clone(&shared), tasks.clone()));
+                });
                 Python::attach(|py| work(py, &shared, &tasks, &name, ready));
             });
         if spawned.is_err() {
@@ -317,6 +324,58 @@ fn run(py: Python<'_>, shared: &Shared, PoolTask { submission, broker }: PoolTas
         );
         log::error!(target: "pime", "{error}");
         slot.fail(error);
+    }
+}
+
+thread_local! {
+    /// On a pool worker: its pool and queue, for [`block_on_serving`].
+    static SERVING: RefCell<Option<(Arc<Shared>, Receiver<PoolTask>)>> = const { RefCell::new(None) };
+}
+
+/// Drives `future` to its end on this thread with `runtime`, the GIL released (a sync
+/// host call). On a pool worker it serves the pool's queue meanwhile: a host function
+/// that calls back into Python sends tasks that may need this very worker (with a
+/// pool of one, or every worker waiting in a host call), and it runs them here.
+pub(crate) fn block_on_serving<F>(
+    py: Python<'_>,
+    runtime: &tokio::runtime::Handle,
+    future: F,
+) -> F::Output
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    let serving = SERVING.with(|serving| serving.borrow().clone());
+    let mut future = pin!(future);
+    let Some((shared, tasks)) = serving else {
+        return py.detach(|| runtime.block_on(future));
+    };
+    let mut closed = false;
+    loop {
+        let next = py.detach(|| {
+            let mut task = pin!(tasks.recv());
+            runtime.block_on(std::future::poll_fn(|cx| {
+                if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                    return Poll::Ready(Err(output));
+                }
+                if closed {
+                    return Poll::Pending;
+                }
+                match task.as_mut().poll(cx) {
+                    Poll::Ready(Ok(task)) => Poll::Ready(Ok(task)),
+                    // Closed by stop: only the future is left to wait for.
+                    Poll::Ready(Err(_)) => {
+                        closed = true;
+                        Poll::Pending
+                    }
+                    Poll::Pending => Poll::Pending,
+                }
+            }))
+        });
+        match next {
+            Ok(task) => run(py, &shared, task),
+            Err(output) => return output,
+        }
     }
 }
 

@@ -1,0 +1,444 @@
+//! The Python objects of a host module's functions, and the two ways a call waits.
+//!
+//! * `app.get_user(id=1)`: on the calling thread. A plain `fn` runs right there with
+//!   the GIL released; an `async fn`'s future is driven there by the engine's tokio
+//!   runtime (`Handle::block_on`), GIL released. On a pool worker the wait keeps
+//!   serving the pool's queue, so a host function that calls back into Python
+//!   completes even when every worker is waiting in a host call (a pool of one).
+//! * `await app.aio.get_user(id=1)`: the future is spawned on the runtime and the
+//!   event loop gets an asyncio future, settled from the runtime thread; cancelling it
+//!   drops the Rust future.
+//!
+//! Either way a panic in the host function raises `pime.HostError` and the engine
+//! keeps serving.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString, PyTuple};
+use serde_value::Value;
+use tokio::runtime::Handle;
+use tokio::task::AbortHandle;
+
+use super::scope::HostCall;
+use super::spec::{ArgError, HostArgs, HostBody, HostFunctionSpec, HostFuture};
+use crate::error::{Error, ErrorKind, Result};
+use crate::pool;
+use crate::python::exceptions::panic_to_error;
+use crate::python::sources;
+use crate::value;
+
+/// What both Python forms of one function share.
+pub(crate) struct FunctionShared {
+    /// `module.name`, for messages.
+    qualified: String,
+    spec: HostFunctionSpec,
+    /// The runtime host futures run on.
+    runtime: Handle,
+    /// Cleared when the registration that made this function is dropped.
+    live: Arc<AtomicBool>,
+}
+
+impl FunctionShared {
+    pub(crate) fn new(
+        module: &str,
+        spec: HostFunctionSpec,
+        runtime: Handle,
+        live: Arc<AtomicBool>,
+    ) -> Arc<Self> {
+        Arc::new(FunctionShared {
+            qualified: format!("{module}.{}", spec.name),
+            spec,
+            runtime,
+            live,
+        })
+    }
+}
+
+/// `module.name(...)`: a call that waits on the calling thread.
+#[pyclass(frozen, module = "pime", name = "host_function")]
+pub(crate) struct HostFunction {
+    pub(crate) shared: Arc<FunctionShared>,
+}
+
+/// `module.aio.name(...)`: a call that returns an awaitable.
+#[pyclass(frozen, module = "pime", name = "aio_host_function")]
+pub(crate) struct AioHostFunction {
+    pub(crate) shared: Arc<FunctionShared>,
+}
+
+/// Aborts a spawned host future: the done-callback of an `aio` call's asyncio future
+/// (when the future is done because it was settled, the task has ended already).
+#[pyclass(frozen, module = "pime")]
+struct AbortOnDone {
+    abort: AbortHandle,
+}
+
+#[pymethods]
+impl HostFunction {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__(
+        &self,
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let shared = &self.shared;
+        let host_args = collect_args(shared, args, kwargs)?;
+        let call = HostCall::here(current_context(py)?);
+        let outcome = match &shared.spec.body {
+            HostBody::Sync(body) => {
+                let body = Arc::clone(body);
+                let runtime = shared.runtime.clone();
+                let ran = py.detach(move || {
+                    let _runtime = runtime.enter();
+                    call.sync_scope(|| {
+                        std::panic::catch_unwind(AssertUnwindSafe(|| body(host_args)))
+                    })
+                });
+                match ran {
+                    Ok(decoded) => decoded.map_err(type_error)?,
+                    Err(payload) => Err(panicked(shared, payload)),
+                }
+            }
+            HostBody::Async(body) => {
+                if running_loop(py)?.is_some() {
+                    return Err(PyRuntimeError::new_err(format!(
+                        "{0}() would block the event loop while it waits: use \
+                         `await {1}.aio.{2}(...)` in async code",
+                        shared.qualified,
+                        shared.qualified.rsplit_once('.').map_or("", |(m, _)| m),
+                        shared.spec.name
+                    )));
+                }
+                let future = body(host_args).map_err(type_error)?;
+                let future = call.scope(CatchUnwind {
+                    future,
+                    shared: Arc::clone(shared),
+                });
+                pool::block_on_serving(py, &shared.runtime, future)
+            }
+        };
+        outcome_to_python(py, shared, outcome)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<host function {}>", self.shared.qualified)
+    }
+
+    #[getter]
+    fn __name__(&self) -> &'static str {
+        self.shared.spec.name
+    }
+
+    #[getter]
+    fn __doc__(&self) -> &'static str {
+        self.shared.spec.doc
+    }
+}
+
+#[pymethods]
+impl AioHostFunction {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let shared = &self.shared;
+        let Some(event_loop) = running_loop(py)? else {
+            return Err(PyRuntimeError::new_err(format!(
+                "{0}.aio.{1}() returns an awaitable for async code (no event loop runs in \
+                 this thread): call `{2}()` from sync code",
+                shared.qualified.rsplit_once('.').map_or("", |(m, _)| m),
+                shared.spec.name,
+                shared.qualified
+            )));
+        };
+        let host_args = collect_args(shared, args, kwargs)?;
+        let call = HostCall::here(current_context(py)?);
+        let awaitable = event_loop.call_method0("create_future")?;
+        let future: HostFuture = match &shared.spec.body {
+            HostBody::Async(body) => body(host_args).map_err(type_error)?,
+            // A plain `fn` is quick by contract: it runs here, and the awaitable is
+            // settled before it is returned.
+            HostBody::Sync(body) => {
+                let body = Arc::clone(body);
+                let runtime = shared.runtime.clone();
+                let ran = py.detach(move || {
+                    let _runtime = runtime.enter();
+                    call.sync_scope(|| {
+                        std::panic::catch_unwind(AssertUnwindSafe(|| body(host_args)))
+                    })
+                });
+                let outcome = match ran {
+                    Ok(decoded) => decoded.map_err(type_error)?,
+                    Err(payload) => Err(panicked(shared, payload)),
+                };
+                let (ok, value) = settlement(py, shared, outcome);
+                settle(py, &event_loop, &awaitable, ok, value)?;
+                return Ok(awaitable);
+            }
+        };
+        let future = CatchUnwind {
+            future,
+            shared: Arc::clone(shared),
+        };
+        let completion = Completion {
+            event_loop: event_loop.unbind(),
+            awaitable: awaitable.clone().unbind(),
+            shared: Arc::clone(shared),
+        };
+        let task = shared.runtime.spawn(call.scope(async move {
+            let outcome = future.await;
+            completion.settle(outcome);
+        }));
+        let abort = Bound::new(
+            py,
+            AbortOnDone {
+                abort: task.abort_handle(),
+            },
+        )?;
+        awaitable.call_method1("add_done_callback", (abort,))?;
+        Ok(awaitable)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<awaitable host function {}>", self.shared.qualified)
+    }
+
+    #[getter]
+    fn __name__(&self) -> &'static str {
+        self.shared.spec.name
+    }
+
+    #[getter]
+    fn __doc__(&self) -> &'static str {
+        self.shared.spec.doc
+    }
+}
+
+#[pymethods]
+impl AbortOnDone {
+    fn __call__(&self, _future: &Bound<'_, PyAny>) {
+        self.abort.abort();
+    }
+}
+
+/// Where an `aio` call's outcome goes.
+struct Completion {
+    event_loop: Py<PyAny>,
+    awaitable: Py<PyAny>,
+    shared: Arc<FunctionShared>,
+}
+
+impl Completion {
+    /// Settles the awaitable from the runtime's thread (through the loop's
+    /// `call_soon_threadsafe`; a loop that has closed meanwhile has no one awaiting).
+    fn settle(self, outcome: Result<Value>) {
+        Python::attach(|py| {
+            let (ok, value) = settlement(py, &self.shared, outcome);
+            if let Err(err) = settle(
+                py,
+                self.event_loop.bind(py),
+                self.awaitable.bind(py),
+                ok,
+                value,
+            ) {
+                log::warn!(target: "pime", "cannot settle {}(): {err}", self.shared.qualified);
+            }
+        });
+    }
+}
+
+/// `(True, result)` or `(False, exception)` for the awaitable.
+fn settlement(
+    py: Python<'_>,
+    shared: &FunctionShared,
+    outcome: Result<Value>,
+) -> (bool, Py<PyAny>) {
+    match outcome_to_python(py, shared, outcome) {
+        Ok(value) => (true, value),
+        Err(err) => (false, err.into_value(py).into_any()),
+    }
+}
+
+fn settle(
+    py: Python<'_>,
+    event_loop: &Bound<'_, PyAny>,
+    awaitable: &Bound<'_, PyAny>,
+    ok: bool,
+    value: Py<PyAny>,
+) -> PyResult<()> {
+    sources::runtime(py)?
+        .getattr("settle_host_call")?
+        .call1((event_loop, awaitable, ok, value))
+        .map(drop)
+}
+
+/// The arguments as [`Value`]s by parameter, with Python's own `TypeError`s for
+/// arguments the function does not take.
+fn collect_args(
+    shared: &FunctionShared,
+    args: &Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<HostArgs> {
+    if !shared.live.load(Ordering::Acquire) {
+        return Err(host_error(
+            args.py(),
+            &Error::engine_state(format!(
+                "{}(): the engine set-up that registered this host module is gone",
+                shared.qualified
+            )),
+        ));
+    }
+    let spec = &shared.spec;
+    let name = &shared.qualified;
+    let params = spec.params;
+    if args.len() > params.len() {
+        return Err(PyTypeError::new_err(format!(
+            "{name}() takes {} argument{} but {} were given",
+            params.len(),
+            if params.len() == 1 { "" } else { "s" },
+            args.len()
+        )));
+    }
+    let mut values: Vec<Option<Value>> = vec![None; params.len()];
+    for (index, arg) in args.iter().enumerate() {
+        values[index] = Some(convert_arg(name, params[index], &arg)?);
+    }
+    if let Some(kwargs) = kwargs {
+        for (key, arg) in kwargs.iter() {
+            let key = key.cast::<PyString>()?.to_str()?;
+            let Some(index) = params.iter().position(|param| *param == key) else {
+                return Err(PyTypeError::new_err(format!(
+                    "{name}() got an unexpected keyword argument '{key}' (it takes: {})",
+                    params.join(", ")
+                )));
+            };
+            if values[index].is_some() {
+                return Err(PyTypeError::new_err(format!(
+                    "{name}() got multiple values for argument '{key}'"
+                )));
+            }
+            values[index] = Some(convert_arg(name, key, &arg)?);
+        }
+    }
+    Ok(HostArgs {
+        function: spec.name,
+        params,
+        values,
+    })
+}
+
+fn convert_arg(function: &str, param: &str, arg: &Bound<'_, PyAny>) -> PyResult<Value> {
+    value::from_python(arg, param).map_err(|error| {
+        PyTypeError::new_err(format!(
+            "{function}() argument '{param}': {}",
+            error.message
+        ))
+    })
+}
+
+/// The context of the task this thread (or this coroutine) runs: `pime.context()`.
+fn current_context(py: Python<'_>) -> PyResult<Option<BTreeMap<String, Value>>> {
+    static CONTEXT_VAR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let var = CONTEXT_VAR.get_or_try_init(py, || {
+        sources::register(py)?;
+        Ok::<_, PyErr>(py.import("pime")?.getattr("_CONTEXT")?.unbind())
+    })?;
+    let values = var.bind(py).call_method0("get")?;
+    if values.is_none() {
+        return Ok(None);
+    }
+    let dict = PyDict::new(py);
+    dict.call_method1("update", (values,))?;
+    let mut context = BTreeMap::new();
+    for (key, item) in dict.iter() {
+        let key: String = key.extract()?;
+        let item = value::from_python(&item, &key)
+            .map_err(|e| PyTypeError::new_err(format!("pime.context() value: {}", e.message)))?;
+        context.insert(key, item);
+    }
+    Ok(Some(context))
+}
+
+/// The asyncio loop running in this thread, if one is.
+fn running_loop(py: Python<'_>) -> PyResult<Option<Bound<'_, PyAny>>> {
+    static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let get = GET_RUNNING_LOOP.import(py, "asyncio", "_get_running_loop")?;
+    let running = get.call0()?;
+    Ok((!running.is_none()).then_some(running))
+}
+
+/// The function's result for Python, or `pime.HostError` for its error.
+fn outcome_to_python(
+    py: Python<'_>,
+    shared: &FunctionShared,
+    outcome: Result<Value>,
+) -> PyResult<Py<PyAny>> {
+    let value = outcome.map_err(|error| host_error(py, &error))?;
+    value::to_python(py, &value, &shared.qualified)
+        .map(Bound::unbind)
+        .map_err(|error| host_error(py, &error))
+}
+
+/// `pime.HostError(message, kind)` for `error`.
+pub(crate) fn host_error(py: Python<'_>, error: &Error) -> PyErr {
+    let message = match &error.exception {
+        Some(class) => format!("{class}: {}", error.message),
+        None => error.message.clone(),
+    };
+    let kind = format!("{:?}", error.kind);
+    let raised = sources::register(py)
+        .and_then(|()| py.import("pime"))
+        .and_then(|pime| pime.getattr("HostError"))
+        .and_then(|class| class.call1((message.as_str(), kind)));
+    match raised {
+        Ok(exception) => PyErr::from_value(exception),
+        Err(err) => err,
+    }
+}
+
+fn type_error(error: ArgError) -> PyErr {
+    PyTypeError::new_err(error.0)
+}
+
+fn panicked(shared: &FunctionShared, payload: Box<dyn std::any::Any + Send>) -> Error {
+    Error::new(
+        ErrorKind::ExecError,
+        format!(
+            "host function {}() panicked: {}",
+            shared.qualified,
+            panic_to_error(payload).message
+        ),
+    )
+}
+
+/// A host future whose panic becomes its error.
+struct CatchUnwind {
+    future: HostFuture,
+    shared: Arc<FunctionShared>,
+}
+
+impl Future for CatchUnwind {
+    type Output = Result<Value>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let future = &mut this.future;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(payload) => Poll::Ready(Err(panicked(&this.shared, payload))),
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! What a host function knows of the call that made it: the task's context (what the
+//! Rust caller set with `PyTask::set_context` and Python reads with `pime.context()`)
+//! and whether it was called on the engine thread. Tasks a host function sends
+//! inherit the context, so a request id set at the edge of a server reaches every
+//! nested call.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use serde_value::Value;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// One host call, as the Rust side sees it while the host function runs.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct HostCall {
+    /// The context of the task whose Python code made the call.
+    pub(crate) context: Option<BTreeMap<String, Value>>,
+    /// Whether the call waits on the engine thread (a sync call from an exclusive
+    /// task): then nothing it sends may need that thread.
+    pub(crate) on_engine_thread: bool,
+}
+
+tokio::task_local! {
+    static CURRENT: HostCall;
+}
+
+thread_local! {
+    /// Set while this thread runs an engine launch.
+    static ENGINE_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The context of the task whose Python code called the running host function (the
+/// values the Rust caller gave [`crate::PyTask::set_context`]); empty outside a host
+/// function.
+///
+/// Tasks sent from a host function that set no context of their own inherit this one.
+pub fn context() -> BTreeMap<String, Value> {
+    CURRENT
+        .try_with(|call| call.context.clone().unwrap_or_default())
+        .unwrap_or_default()
+}
+
+/// The context a task sent from inside a host function inherits, if any.
+pub(crate) fn inherited_context() -> Option<BTreeMap<String, Value>> {
+    CURRENT.try_with(|call| call.context.clone()).ok().flatten()
+}
+
+/// Refuses a task that needs the engine thread when it is sent by a host function
+/// that the engine thread is waiting for: it would wait forever.
+pub(crate) fn check_engine_thread_free() -> Result<()> {
+    let waiting = CURRENT
+        .try_with(|call| call.on_engine_thread)
+        .unwrap_or(false);
+    if !waiting {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::ExecError,
+        "this task needs the engine thread, which is waiting for the host function that sent it \
+         (a sync host call from an exclusive task, or with a user executor): it would never run; \
+         send the outer task without mark_exclusive(), or call the host function with \
+         `await module.aio.name(..)` from an async command",
+    ))
+}
+
+/// Marks this thread as running an engine launch until the guard drops.
+pub(crate) fn engine_thread() -> EngineThread {
+    ENGINE_THREAD.with(|flag| flag.set(true));
+    EngineThread(())
+}
+
+/// See [`engine_thread`].
+pub(crate) struct EngineThread(());
+
+impl Drop for EngineThread {
+    fn drop(&mut self) {
+        ENGINE_THREAD.with(|flag| flag.set(false));
+    }
+}
+
+impl HostCall {
+    /// A call made on this thread with `context`.
+    pub(crate) fn here(context: Option<BTreeMap<String, Value>>) -> Self {
+        HostCall {
+            context,
+            on_engine_thread: ENGINE_THREAD.with(Cell::get),
+        }
+    }
+
+    /// Runs `future` inside this call.
+    pub(crate) fn scope<F: Future>(self, future: F) -> impl Future<Output = F::Output> {
+        CURRENT.scope(self, future)
+    }
+
+    /// Runs `f` inside this call.
+    pub(crate) fn sync_scope<R>(self, f: impl FnOnce() -> R) -> R {
+        CURRENT.sync_scope(self, f)
+    }
+}

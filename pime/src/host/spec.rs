@@ -1,0 +1,132 @@
+//! What `#[pime::host_module]` generates for one module: its name, its functions and
+//! their bodies, type-erased so the runtime handles every module the same way.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_value::Value;
+
+use crate::error::Result;
+
+/// A set of Rust functions that Python code imports as a module; the `NameHost<T>`
+/// structs that [`macro@crate::host_module`] generates implement it. Register one with
+/// [`crate::EngineBuilder::host`] (or [`crate::PySyncEngine::add_host`]).
+pub trait HostModule: Send + 'static {
+    /// The Python module name (`module = ".."` of the attribute).
+    fn module_name(&self) -> &'static str;
+
+    /// The module's functions, for the runtime.
+    #[doc(hidden)]
+    fn into_spec(self) -> HostSpec;
+}
+
+/// One host module as the runtime sees it.
+#[doc(hidden)]
+pub struct HostSpec {
+    /// The Python module name.
+    pub module: &'static str,
+    /// The module's docstring (the trait's doc comment).
+    pub doc: &'static str,
+    /// Its functions, in declaration order.
+    pub functions: Vec<HostFunctionSpec>,
+}
+
+impl fmt::Debug for HostSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostSpec")
+            .field("module", &self.module)
+            .field("functions", &self.functions)
+            .finish()
+    }
+}
+
+/// One host function.
+#[doc(hidden)]
+pub struct HostFunctionSpec {
+    /// The Python name.
+    pub name: &'static str,
+    /// The keyword of each argument, in order (positional arguments fill them in order).
+    pub params: &'static [&'static str],
+    /// Its docstring (the method's doc comment).
+    pub doc: &'static str,
+    /// What calling it runs.
+    pub body: HostBody,
+}
+
+impl fmt::Debug for HostFunctionSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.body {
+            HostBody::Sync(_) => "fn",
+            HostBody::Async(_) => "async fn",
+        };
+        write!(f, "{kind} {}({})", self.name, self.params.join(", "))
+    }
+}
+
+/// The future of an `async fn` host function, its result already a [`Value`].
+#[doc(hidden)]
+pub type HostFuture = Pin<Box<dyn Future<Output = Result<Value>> + Send>>;
+
+/// A host function's body: it decodes the arguments (an [`ArgError`] becomes Python's
+/// `TypeError`), then calls the trait method.
+#[doc(hidden)]
+#[derive(Clone)]
+pub enum HostBody {
+    /// A plain `fn`: runs on the calling thread, GIL released.
+    Sync(Arc<dyn Fn(HostArgs) -> std::result::Result<Result<Value>, ArgError> + Send + Sync>),
+    /// An `async fn`: its future runs on the engine's tokio runtime.
+    Async(Arc<dyn Fn(HostArgs) -> std::result::Result<HostFuture, ArgError> + Send + Sync>),
+}
+
+impl fmt::Debug for HostBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HostBody::Sync(_) => "HostBody::Sync",
+            HostBody::Async(_) => "HostBody::Async",
+        })
+    }
+}
+
+/// The arguments of one host call, by parameter position (`None`: not given).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct HostArgs {
+    pub(crate) function: &'static str,
+    pub(crate) params: &'static [&'static str],
+    pub(crate) values: Vec<Option<Value>>,
+}
+
+impl HostArgs {
+    /// Decodes the argument at `index` into `T` (`type_name`: `T` as written, for the
+    /// message). A missing argument decodes as `None`, so only an `Option` may be left
+    /// out.
+    pub fn take<T: DeserializeOwned>(
+        &mut self,
+        index: usize,
+        type_name: &'static str,
+    ) -> std::result::Result<T, ArgError> {
+        let name = self.params[index];
+        match self.values[index].take() {
+            None => T::deserialize(Value::Option(None)).map_err(|_| {
+                ArgError(format!(
+                    "{}() missing required argument: '{name}'",
+                    self.function
+                ))
+            }),
+            Some(value) => T::deserialize(value).map_err(|error| {
+                ArgError(format!(
+                    "{}() argument '{name}' does not decode into `{type_name}`: {error}",
+                    self.function
+                ))
+            }),
+        }
+    }
+}
+
+/// An argument that does not fit its Rust type: raised in Python as `TypeError`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct ArgError(pub(crate) String);

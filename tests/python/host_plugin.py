@@ -1,0 +1,119 @@
+"""A plugin that calls its host: the Rust functions of `tests/tests/host_modules.rs`."""
+
+import asyncio
+
+import app
+import pime
+import store
+
+broker = pime.Broker()
+
+
+@broker.command
+def user_name(id):
+    return app.get_user(id=id)["name"]
+
+
+@broker.command
+async def user_name_async(id):
+    user = await app.aio.get_user(id)
+    return user["name"]
+
+
+@broker.command
+def versions():
+    return [app.version(), store.get(key="answer"), store.get("missing")]
+
+
+@broker.command
+async def version_async():
+    return await app.aio.version()
+
+
+@broker.command
+def shift(point):
+    return app.shift(point=point, dx=1.5)
+
+
+@broker.command
+def call_host(name, args, kwargs):
+    """Calls `app.<name>(*args, **kwargs)` and reports how it went."""
+    function = getattr(app, name)
+    try:
+        return {"ok": function(*args, **kwargs)}
+    except Exception as error:  # noqa: BLE001 - reported to the test
+        return {
+            "error": type(error).__name__,
+            "message": str(error),
+            "kind": getattr(error, "kind", None),
+            "is_exception": isinstance(error, Exception),
+        }
+
+
+@broker.command
+async def call_host_async(name, args, kwargs):
+    function = getattr(app.aio, name)
+    try:
+        return {"ok": await function(*args, **kwargs)}
+    except Exception as error:  # noqa: BLE001 - reported to the test
+        return {"error": type(error).__name__, "message": str(error), "kind": getattr(error, "kind", None)}
+
+
+@broker.command
+def fail_escapes():
+    app.fail(message="no such user")
+
+
+@broker.command
+async def cancel_aio():
+    """Starts a long host call, then cancels it."""
+    pending = asyncio.ensure_future(app.aio.sleep(ms=60_000))
+    await asyncio.sleep(0.2)
+    pending.cancel()
+    try:
+        await pending
+    except asyncio.CancelledError:
+        return "cancelled"
+    return "not cancelled"
+
+
+@broker.command
+def nested(depth):
+    if depth == 0:
+        return "bottom"
+    return app.nest(depth=depth - 1, asynchronous=False)
+
+
+@broker.command
+async def nested_async(depth):
+    if depth == 0:
+        return "bottom"
+    return await app.aio.nest(depth=depth - 1, asynchronous=True)
+
+
+@broker.command
+def request_id():
+    return app.request_id()
+
+
+@broker.command
+async def request_id_async():
+    return await app.aio.request_id()
+
+
+@broker.command
+async def sync_call_on_the_loop():
+    try:
+        app.get_user(id=1)
+    except RuntimeError as error:
+        return str(error)
+    return "no error"
+
+
+@broker.command
+def aio_without_a_loop():
+    try:
+        app.aio.get_user(id=1)
+    except RuntimeError as error:
+        return str(error)
+    return "no error"
