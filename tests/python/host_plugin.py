@@ -117,3 +117,29 @@ def aio_without_a_loop():
     except RuntimeError as error:
         return str(error)
     return "no error"
+
+
+@broker.command
+def check_stub(name, stub):
+    """Parses a host module's generated `.pyi` and compares its names with the module's."""
+    import ast
+    import sys
+
+    module = sys.modules[name]
+    tree = ast.parse(stub)
+    functions = sorted(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
+    aio_class = [node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "aio"]
+    awaitables = sorted(
+        node.name for node in aio_class[0].body if isinstance(node, ast.AsyncFunctionDef)
+    )
+    public = lambda names: sorted(n for n in names if not n.startswith("_") and n != "aio")  # noqa: E731
+    return {
+        "functions": functions,
+        "module": public(vars(module)),
+        "awaitables": awaitables,
+        "aio": public(vars(module.aio)),
+        "docstring": ast.get_docstring(tree),
+        "doc": module.__doc__,
+        "function_docs": {n: getattr(module, n).__doc__ for n in functions},
+        "aio_docs": {n: getattr(module.aio, n).__doc__ for n in awaitables},
+    }

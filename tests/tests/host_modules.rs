@@ -40,6 +40,8 @@ pub trait App {
     /// The caller's `request_id` context value.
     async fn request_id(&self) -> pime::Result<Option<String>>;
     fn optional(&self, a: u32, b: Option<String>) -> pime::Result<String>;
+    /// Sends an exclusive task (from a sync call of an exclusive task: refused).
+    async fn nest_exclusive(&self) -> pime::Result<String>;
 }
 
 /// A second module.
@@ -121,6 +123,14 @@ impl App for MyApp {
     }
     fn optional(&self, a: u32, b: Option<String>) -> pime::Result<String> {
         Ok(format!("{a}:{b:?}"))
+    }
+    async fn nest_exclusive(&self) -> pime::Result<String> {
+        let mut exclusive = task("nested", &[("depth", Value::U32(0))]);
+        exclusive.mark_exclusive();
+        match pime::call(exclusive).await? {
+            Some(Value::String(text)) => Ok(text),
+            other => Ok(format!("{other:?}")),
+        }
     }
 }
 
@@ -336,6 +346,77 @@ async fn scenario() {
         assert_eq!(pime::call(with_context).await.unwrap(), Some(s("req-42")));
         assert_eq!(pime::call(task(command, &[])).await.unwrap(), None);
     }
+
+    // Nested tasks inherit the context.
+    let mut nested = task("nested", &[("depth", Value::U32(1))]);
+    nested.set_context("request_id", s("req-7"));
+    assert_eq!(pime::call(nested).await.unwrap(), Some(s("0/bottom")));
+
+    // From an exclusive task: a nested pooled task runs; one that needs the engine
+    // thread, which waits for the host call, is refused rather than left to hang.
+    let mut exclusive = task("nested", &[("depth", Value::U32(2))]);
+    exclusive.mark_exclusive();
+    assert_eq!(pime::call(exclusive).await.unwrap(), Some(s("1/0/bottom")));
+    let mut exclusive = task(
+        "call_host",
+        &[
+            ("name", s("nest_exclusive")),
+            ("args", Value::Seq(vec![])),
+            ("kwargs", Value::Map(Default::default())),
+        ],
+    );
+    exclusive.mark_exclusive();
+    let refused = pime::call(exclusive).await.unwrap().unwrap();
+    assert_eq!(field(&refused, "error"), &s("HostError"));
+    assert!(text(field(&refused, "message")).contains("needs the engine thread"));
+    // The same from a pooled task is fine.
+    let allowed = call_host("nest_exclusive", vec![], &[]).await;
+    assert_eq!(field(&allowed, "ok"), &s("bottom"));
+
+    // The generated .pyi parses, and names what the module holds.
+    for (name, stub) in [
+        ("app", AppHost::<MyApp>::PYTHON_STUB),
+        ("store", StoreHost::<MyStore>::PYTHON_STUB),
+    ] {
+        let checked = call_ok("check_stub", &[("name", s(name)), ("stub", s(stub))]).await;
+        assert_eq!(
+            field(&checked, "functions"),
+            field(&checked, "module"),
+            "{stub}"
+        );
+        assert_eq!(
+            field(&checked, "awaitables"),
+            field(&checked, "aio"),
+            "{stub}"
+        );
+        assert_ne!(field(&checked, "functions"), &Value::Seq(vec![]));
+    }
+    let checked = call_ok(
+        "check_stub",
+        &[
+            ("name", s("app")),
+            ("stub", s(AppHost::<MyApp>::PYTHON_STUB)),
+        ],
+    )
+    .await;
+    assert!(text(field(&checked, "docstring")).contains("What plugins may ask of the host."));
+    assert_eq!(
+        field(&checked, "doc"),
+        &s("What plugins may ask of the host.")
+    );
+    assert_eq!(
+        field(field(&checked, "function_docs"), "get_user"),
+        &s("The user with this id.")
+    );
+    assert_eq!(
+        field(field(&checked, "aio_docs"), "get_user"),
+        &s("The user with this id.")
+    );
+    assert!(AppHost::<MyApp>::PYTHON_STUB.contains("def get_user(id: int) -> Any:"));
+    assert!(AppHost::<MyApp>::PYTHON_STUB.contains("async def get_user(id: int) -> Any:"));
+    assert!(AppHost::<MyApp>::PYTHON_STUB
+        .contains("def optional(a: int, b: str | None = None) -> str:"));
+    assert_eq!(AppHost::<MyApp>::MODULE, "app");
 
     let stats = pime::stats();
     assert_eq!(stats.in_flight, 0);

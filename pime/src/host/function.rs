@@ -48,6 +48,11 @@ pub(crate) struct FunctionShared {
 }
 
 impl FunctionShared {
+    /// The docstring (the method's doc comment).
+    pub(crate) fn doc(&self) -> &'static str {
+        self.spec.doc
+    }
+
     pub(crate) fn new(
         module: &str,
         spec: HostFunctionSpec,
@@ -64,13 +69,14 @@ impl FunctionShared {
 }
 
 /// `module.name(...)`: a call that waits on the calling thread.
-#[pyclass(frozen, module = "pime", name = "host_function")]
+// `dict`: each instance carries its function's docstring as `__doc__`.
+#[pyclass(frozen, dict, module = "pime", name = "host_function")]
 pub(crate) struct HostFunction {
     pub(crate) shared: Arc<FunctionShared>,
 }
 
 /// `module.aio.name(...)`: a call that returns an awaitable.
-#[pyclass(frozen, module = "pime", name = "aio_host_function")]
+#[pyclass(frozen, dict, module = "pime", name = "aio_host_function")]
 pub(crate) struct AioHostFunction {
     pub(crate) shared: Arc<FunctionShared>,
 }
@@ -137,11 +143,6 @@ impl HostFunction {
     #[getter]
     fn __name__(&self) -> &'static str {
         self.shared.spec.name
-    }
-
-    #[getter]
-    fn __doc__(&self) -> &'static str {
-        self.shared.spec.doc
     }
 }
 
@@ -219,11 +220,6 @@ impl AioHostFunction {
     #[getter]
     fn __name__(&self) -> &'static str {
         self.shared.spec.name
-    }
-
-    #[getter]
-    fn __doc__(&self) -> &'static str {
-        self.shared.spec.doc
     }
 }
 

@@ -85,16 +85,18 @@ impl HostRegistration {
                 let function_name = function.name;
                 let shared =
                     FunctionShared::new(name, function, runtime.clone(), Arc::clone(&live));
-                module.setattr(
-                    function_name,
-                    Bound::new(
-                        py,
-                        HostFunction {
-                            shared: Arc::clone(&shared),
-                        },
-                    )?,
+                let doc = shared.doc();
+                let sync = Bound::new(
+                    py,
+                    HostFunction {
+                        shared: Arc::clone(&shared),
+                    },
                 )?;
-                aio.set_item(function_name, Bound::new(py, AioHostFunction { shared })?)?;
+                sync.setattr("__doc__", doc)?;
+                module.setattr(function_name, sync)?;
+                let awaitable = Bound::new(py, AioHostFunction { shared })?;
+                awaitable.setattr("__doc__", doc)?;
+                aio.set_item(function_name, awaitable)?;
             }
             let namespace = py
                 .import("types")?
