@@ -116,8 +116,8 @@ fn read_module(options: &mut ModuleOptions, _key: &Ident, lit: &LitStr, errors: 
                  such as `module = \"app\"`"
             ),
         );
-        return;
     }
+    // Kept even when invalid: the error above is the one to report.
     options.module = Some(lit.clone());
 }
 

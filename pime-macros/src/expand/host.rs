@@ -4,7 +4,8 @@
 //! decodes the Python arguments and calls the trait.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, ToTokens};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 
 use super::client::{krate_at, stub_initializer};
 use super::host_stub;
@@ -41,6 +42,10 @@ pub(crate) fn host(module: &Module, methods: &[&Method], complete: bool) -> Toke
         .filter(|_| complete)
         .map(|method| function_spec(module, method, &krate));
     let implementation = format_ident!("__PimeImpl", span = Span::mixed_site());
+    if *host == module.item.ident {
+        // Reported already; a struct of the trait's name would only add errors.
+        return TokenStream::new();
+    }
     quote! {
         #[doc = #struct_doc]
         #vis struct #host<#implementation> {
@@ -139,6 +144,13 @@ fn function_spec(module: &Module, method: &Method, krate: &TokenStream) -> Token
     let call = quote! {
         <#implementation as #trait_ident>::#method_ident(&*inner, #(#values),*)
     };
+    // Spanned on the declared result type, so a type that is not `Serialize` is
+    // reported there.
+    let ok_type = method
+        .output
+        .ok_type()
+        .expect("checked: the method returns pime::Result<T>");
+    let result = quote_spanned! {ok_type.span()=> #krate::__private::host_result::<#ok_type> };
     let body = if method.function.sig.asyncness.is_some() {
         quote! {
             #krate::__private::HostBody::Async(::std::sync::Arc::new(
@@ -146,7 +158,7 @@ fn function_spec(module: &Module, method: &Method, krate: &TokenStream) -> Token
                     #(#decode)*
                     let inner = ::std::sync::Arc::clone(&inner);
                     let future: #krate::__private::HostFuture = ::std::boxed::Box::pin(async move {
-                        #krate::__private::host_result(#name, #call.await)
+                        #result(#name, #call.await)
                     });
                     ::core::result::Result::Ok(future)
                 },
@@ -157,7 +169,7 @@ fn function_spec(module: &Module, method: &Method, krate: &TokenStream) -> Token
             #krate::__private::HostBody::Sync(::std::sync::Arc::new(
                 move |mut args: #krate::__private::HostArgs| {
                     #(#decode)*
-                    ::core::result::Result::Ok(#krate::__private::host_result(#name, #call))
+                    ::core::result::Result::Ok(#result(#name, #call))
                 },
             ))
         }

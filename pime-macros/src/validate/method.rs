@@ -68,7 +68,13 @@ fn check_signature(function: &TraitItemFn, flavor: Flavor, errors: &mut Errors) 
             GenericParam::Lifetime(_) => {}
             _ => errors.at(
                 param,
-                format!("{attribute} methods cannot be generic: each has one signature for Python; use concrete types"),
+                format!(
+                    "{attribute} methods cannot be generic: each {} has one signature; use concrete types",
+                    match flavor {
+                        Flavor::Client => "Python command",
+                        Flavor::Host => "host function",
+                    }
+                ),
             ),
         }
     }
@@ -172,8 +178,12 @@ fn check_output(method: &Method, flavor: Flavor, errors: &mut Errors) {
         ),
         Output::NotResult(ty) => errors.at(
             ty,
-            "the return type must be `pime::Result<T>` (`pime::Result<()>` when the command returns nothing): \
-             a Python call can always fail, and the error reaches the caller",
+            match flavor {
+                Flavor::Client => "the return type must be `pime::Result<T>` (`pime::Result<()>` when the command returns nothing): \
+                 a Python call can always fail, and the error reaches the caller",
+                Flavor::Host => "the return type must be `pime::Result<T>` (`pime::Result<()>` when the function returns nothing): \
+                 an `Err` raises `pime.HostError` in Python",
+            },
         ),
         Output::ImplTrait(impl_trait) => {
             let message = if is_impl_stream(impl_trait) {
@@ -200,6 +210,14 @@ fn check_command_name(method: &Method, flavor: Flavor, errors: &mut Errors) {
             method.name_span,
             "`aio` is the namespace of the awaitable forms (`app.aio.name(..)`); \
              give the function another name with #[pime(name = \"python_name\")]",
+        );
+        return;
+    }
+    if flavor == Flavor::Host && method.name.starts_with('_') {
+        errors.at_span(
+            method.name_span,
+            "a host function name may not start with `_` (Python treats such names as private); \
+             rename the method, or give the Python name with #[pime(name = \"python_name\")]",
         );
         return;
     }
