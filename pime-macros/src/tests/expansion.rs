@@ -84,7 +84,7 @@ fn conditional_methods_keep_their_cfg() {
         code.contains(r#"& [# [cfg (any ())] "never" , "always"]"#),
         "{code}"
     );
-    assert!(code.contains("macro_rules ! __pime_stub_part_0"), "{code}");
+    assert!(code.contains("macro_rules ! __pime_stub_part_1"), "{code}");
     assert!(code.contains("# [cfg (not (all (any ())))]"), "{code}");
 }
 
