@@ -5,8 +5,13 @@ for `threading`, bridges Python `logging` to Rust's `log` facade, and helps with
 venvs, coroutines and async generators.
 """
 
+import contextvars
 import logging
 import threading
+
+#: The tracing span of the call running in this context (the Rust `pime.call` span,
+#: with the `tracing` feature), for log records and host calls made on its behalf.
+CALL_SPAN = contextvars.ContextVar("pime_call_span", default=None)
 
 
 def name_worker_thread(name):
@@ -44,6 +49,45 @@ def install_log_bridge(host_handler_class):
         root.addHandler(host_handler_class())
 
 
+class TracingHandler(logging.Handler):
+    """Sends each record to Rust with the span of the call it was emitted in."""
+
+    def __init__(self, emit):
+        super().__init__()
+        self._emit = emit
+
+    def emit(self, record):
+        try:
+            self._emit(
+                record.levelno, record.name, record.pathname, record.lineno, self.format(record), CALL_SPAN.get()
+            )
+        except Exception:  # noqa: BLE001 - logging must not raise
+            self.handleError(record)
+
+
+def install_tracing_bridge(emit):
+    """Like `install_log_bridge`, for the `tracing` feature: records go to `emit`."""
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, TracingHandler)]
+    root.addHandler(TracingHandler(emit))
+
+
+def run_in_call(values, span, fn, *args):
+    """Calls `fn(*args)` in a copy of the current context with the call's context
+    values (for `pime.context()`) and tracing span set."""
+    return contextvars.copy_context().run(_call_in_call, values, span, fn, args)
+
+
+def _call_in_call(values, span, fn, args):
+    import types
+
+    import pime
+
+    pime._CONTEXT.set(types.MappingProxyType(dict(values)) if values else None)
+    CALL_SPAN.set(span)
+    return fn(*args)
+
+
 def activate_venv(venv_dir, site_packages, include_system_site_packages):
     """Makes the virtual environment at `venv_dir` the one imports come from.
 
@@ -76,10 +120,11 @@ class BrokerRaised(Exception):
     """
 
 
-def schedule(coroutine, context):
+def schedule(coroutine, context, span=None):
     """Runs `coroutine` on the engine's event loop; returns a concurrent future.
 
-    With a `context` dict, `pime.context()` inside the coroutine returns it.
+    With a `context` dict, `pime.context()` inside the coroutine returns it; with a
+    `span`, log records and host calls inside it belong to that call.
     """
     import asyncio
     import types
@@ -88,10 +133,17 @@ def schedule(coroutine, context):
 
     if context is not None:
         coroutine = pime._with_context(types.MappingProxyType(dict(context)), coroutine)
+    if span is not None:
+        coroutine = _in_span(span, coroutine)
     scheduled = []
     future = asyncio.run_coroutine_threadsafe(_own_cancellations(coroutine, scheduled), pime.event_loop())
     scheduled.append(future)
     return future
+
+
+async def _in_span(span, coroutine):
+    CALL_SPAN.set(span)
+    return await coroutine
 
 
 def cancel(future):

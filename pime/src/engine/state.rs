@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::host;
 use crate::jobs::{Envelope, InFlight, Interrupt, ReplyTo, Submission};
 use crate::pool::PoolSender;
+use crate::python::call_span::CallSpan;
 use crate::task::PyTask;
 
 /// Where the engine is in its life.
@@ -109,11 +110,13 @@ impl Launch {
         }
         // Once `stop` has closed the bound, every task sent gets its error here.
         let admission = self.in_flight.admit().await?;
+        let span = CallSpan::start(|| task.command_label());
         let submission = Submission {
             task,
             reply,
             admission,
             interrupt,
+            span,
         };
         match &self.pool {
             Some(pool) if !exclusive => pool.submit(submission),

@@ -32,6 +32,7 @@ use super::scope::HostCall;
 use super::spec::{ArgError, HostArgs, HostBody, HostFunctionSpec, HostFuture};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool;
+use crate::python::call_span::CallSpan;
 use crate::python::exceptions::panic_to_error;
 use crate::python::sources;
 use crate::value;
@@ -99,7 +100,7 @@ impl HostFunction {
     ) -> PyResult<Py<PyAny>> {
         let shared = &self.shared;
         let host_args = collect_args(shared, args, kwargs)?;
-        let call = HostCall::here(current_context(py)?);
+        let call = HostCall::here(current_context(py)?, CallSpan::of_python_caller(py)?);
         let outcome = match &shared.spec.body {
             HostBody::Sync(body) => {
                 let body = Arc::clone(body);
@@ -166,7 +167,7 @@ impl AioHostFunction {
             )));
         };
         let host_args = collect_args(shared, args, kwargs)?;
-        let call = HostCall::here(current_context(py)?);
+        let call = HostCall::here(current_context(py)?, CallSpan::of_python_caller(py)?);
         let awaitable = event_loop.call_method0("create_future")?;
         let future: HostFuture = match &shared.spec.body {
             HostBody::Async(body) => body(host_args).map_err(type_error)?,

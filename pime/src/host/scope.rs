@@ -11,6 +11,7 @@ use std::future::Future;
 use serde_value::Value;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::python::call_span::CallSpan;
 
 /// One host call, as the Rust side sees it while the host function runs.
 #[derive(Clone, Debug, Default)]
@@ -20,6 +21,9 @@ pub(crate) struct HostCall {
     /// Whether the call waits on the engine thread (a sync call from an exclusive
     /// task): then nothing it sends may need that thread.
     pub(crate) on_engine_thread: bool,
+    /// The span of the call whose Python code made this one: the host function runs
+    /// inside it, and so do the tasks it sends (their spans are its children).
+    span: CallSpan,
 }
 
 tokio::task_local! {
@@ -81,21 +85,24 @@ impl Drop for EngineThread {
 }
 
 impl HostCall {
-    /// A call made on this thread with `context`.
-    pub(crate) fn here(context: Option<BTreeMap<String, Value>>) -> Self {
+    /// A call made on this thread with `context`, inside `span`.
+    pub(crate) fn here(context: Option<BTreeMap<String, Value>>, span: CallSpan) -> Self {
         HostCall {
             context,
             on_engine_thread: ENGINE_THREAD.with(Cell::get),
+            span,
         }
     }
 
     /// Runs `future` inside this call.
-    pub(crate) fn scope<F: Future>(self, future: F) -> impl Future<Output = F::Output> {
-        CURRENT.scope(self, future)
+    pub(crate) fn scope<F: Future>(mut self, future: F) -> impl Future<Output = F::Output> {
+        let span = std::mem::take(&mut self.span);
+        CURRENT.scope(self, span.instrument(future))
     }
 
     /// Runs `f` inside this call.
-    pub(crate) fn sync_scope<R>(self, f: impl FnOnce() -> R) -> R {
-        CURRENT.sync_scope(self, f)
+    pub(crate) fn sync_scope<R>(mut self, f: impl FnOnce() -> R) -> R {
+        let span = std::mem::take(&mut self.span);
+        span.in_scope(|| CURRENT.sync_scope(self, f))
     }
 }

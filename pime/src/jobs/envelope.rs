@@ -9,6 +9,7 @@ use super::in_flight::Admission;
 use super::interrupt::Interrupt;
 use super::reply::ReplyTo;
 use crate::error::{Error, Result};
+use crate::python::call_span::CallSpan;
 use crate::task::PyTask;
 
 /// A task on its way to the thread that runs it: where its outcome goes (`None` for
@@ -19,6 +20,8 @@ pub(crate) struct Submission {
     pub(crate) admission: Admission,
     /// With interrupt on deadline: the handle the caller and `stop` interrupt with.
     pub(crate) interrupt: Option<Arc<Interrupt>>,
+    /// The call's tracing span (feature `tracing`).
+    pub(crate) span: CallSpan,
 }
 
 impl Submission {

@@ -21,6 +21,7 @@ use super::in_flight::Admission;
 use super::reply::{ReplySlot, ReplyTo, StreamEvent};
 use super::{cancel, stream_pump};
 use crate::error::{Error, ErrorKind, Result};
+use crate::python::call_span::CallSpan;
 use crate::python::exceptions::{exception_to_error, exec_error, panic_to_error};
 use crate::python::sources;
 use crate::stats::{Outcome, COUNTERS};
@@ -84,6 +85,9 @@ pub(crate) struct Job {
     /// Released explicitly (not with the job) because a Python reference cycle (an
     /// exception kept with its traceback) can keep the job object alive long after.
     admission: Mutex<Option<Admission>>,
+    /// The call's tracing span: entered while the broker runs here, and given to
+    /// Python for the code that runs on the call's behalf elsewhere.
+    span: CallSpan,
 }
 
 #[pymethods]
@@ -136,6 +140,7 @@ impl Job {
             reply,
             mut admission,
             interrupt,
+            span,
         } = submission;
         if reply.as_ref().is_some_and(ReplyTo::is_closed) {
             admission.end(Outcome::Cancelled);
@@ -160,6 +165,7 @@ impl Job {
             settings: Arc::clone(settings),
             started: OnceLock::new(),
             admission: Mutex::new(Some(admission)),
+            span,
         })
     }
 
@@ -204,15 +210,16 @@ impl Job {
             params,
             context,
         } = &self.call;
-        let call_broker = || match context {
-            None => broker.bind(py).call1((command, params)),
-            Some(context) => sources::run_with_context(py)
-                .and_then(|run| run.call1((context, broker, command, params))),
+        let call_broker = || match (context, self.span.to_python(py)?) {
+            (None, None) => broker.bind(py).call1((command, params)),
+            (context, span) => sources::runtime(py)?
+                .getattr("run_in_call")?
+                .call1((context, span, broker, command, params)),
         };
-        match &self.reply.interrupt {
+        self.span.in_scope(|| match &self.reply.interrupt {
             Some(interrupt) => interrupt.run(py, call_broker),
             None => call_broker(),
-        }
+        })
     }
 
     /// Calls the broker. A Rust panic inside (a PyO3 `PanicException` raised by the
@@ -253,7 +260,9 @@ impl Job {
             let Some(sender) = job.reply.stream_sender() else {
                 return;
             };
-            let outcome = stream_pump::pump(py, &result, sender, &job.settings.stopping);
+            let outcome = job
+                .span
+                .in_scope(|| stream_pump::pump(py, &result, sender, &job.settings.stopping));
             drop(job.reply.take());
             job.record(&outcome);
             job.release(Outcome::of(&outcome));
@@ -263,7 +272,8 @@ impl Job {
             let scheduled = sources::runtime(py)
                 .and_then(|runtime| {
                     let context = job.call.context.as_ref().map(|c| c.bind(py).clone());
-                    runtime.getattr("schedule")?.call1((result, context))
+                    let span = job.span.to_python(py)?;
+                    runtime.getattr("schedule")?.call1((result, context, span))
                 })
                 .and_then(|future| {
                     future.call_method1("add_done_callback", (slf.getattr("complete")?,))?;

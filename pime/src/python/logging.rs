@@ -4,13 +4,24 @@
 
 use pyo3::prelude::*;
 
+#[cfg(not(feature = "tracing"))]
 use super::sources;
 
 /// The Rust `log` target prefix of records coming from Python.
+#[cfg(not(feature = "tracing"))]
 const TARGET: &str = "python";
 
-/// Attaches the bridge to Python's root logger, once per interpreter.
+/// Attaches the bridge to Python's root logger, once per interpreter. With the
+/// `tracing` feature records go through the call's span instead (`call_span`).
 pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
+    #[cfg(feature = "tracing")]
+    return super::call_span::install_log_bridge(py);
+    #[cfg(not(feature = "tracing"))]
+    install_log_records(py)
+}
+
+#[cfg(not(feature = "tracing"))]
+fn install_log_records(py: Python<'_>) -> PyResult<()> {
     let logging = py.import("logging")?;
     if !logging.hasattr("HostHandler")? {
         pyo3_pylogger::setup_logging(py, TARGET)?;

@@ -3,12 +3,14 @@
 //! * `sources`: the embedded Python half (`_pime_runtime`, the `pime` helper package).
 //! * `exceptions`: Python exceptions and Rust panics as [`Error`](crate::Error)s.
 //! * `logging`: Python `logging` into Rust's `log`.
+//! * `call_span`: the call's tracing span, in Rust and in Python (feature `tracing`).
 //! * `signals`: keeping Ctrl-C with the Rust program.
 //! * `venv`: activating a virtual environment.
 //! * `interpreter`: warning when the CPython that runs is not the one built against.
 //!
 //! May use: `error` only (and `value` for type names). Everything above uses it.
 
+pub(crate) mod call_span;
 pub(crate) mod exceptions;
 pub(crate) mod interpreter;
 pub(crate) mod logging;

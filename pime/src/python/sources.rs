@@ -52,17 +52,6 @@ pub(crate) fn runtime(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
         .map(|runtime| runtime.bind(py).clone())
 }
 
-/// `pime._run_with_context`, which runs the broker with `pime.context()` set.
-pub(crate) fn run_with_context(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    static RUN_WITH_CONTEXT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    RUN_WITH_CONTEXT
-        .get_or_try_init(py, || {
-            register(py)?;
-            Ok(py.import("pime")?.getattr("_run_with_context")?.unbind())
-        })
-        .map(|run| run.bind(py))
-}
-
 #[cfg(test)]
 mod tests {
     use super::MODULES;

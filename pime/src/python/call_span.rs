@@ -1,0 +1,183 @@
+//! The tracing span of one call (cargo feature `tracing`): `pime.call`, a child of the
+//! caller's current span, created where every task is submitted. It travels with
+//! the task to the thread that runs it, and into Python in a context variable
+//! (`_pime_runtime.CALL_SPAN`), set for the broker call and the coroutine, so that
+//! Python `logging` records and host calls made on the call's behalf land inside it
+//! wherever they run (a worker, the event loop, a thread the broker's context was
+//! copied to).
+//!
+//! Without the feature every method here does nothing, and Python records go to
+//! Rust's `log` (`logging::install`). With it, records become tracing events while a
+//! tracing subscriber is installed, and still go to `log` otherwise.
+
+use pyo3::prelude::*;
+
+/// One call's span (nothing without the `tracing` feature).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CallSpan {
+    #[cfg(feature = "tracing")]
+    span: Option<tracing::Span>,
+}
+
+impl CallSpan {
+    /// A new `pime.call` span for `command`, child of the current span; none when no
+    /// subscriber wants it.
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    pub(crate) fn start(command: impl FnOnce() -> String) -> Self {
+        #[cfg(feature = "tracing")]
+        {
+            let span = tracing::info_span!(
+                target: "pime",
+                "pime.call",
+                command = tracing::field::Empty
+            );
+            if span.is_disabled() {
+                return CallSpan { span: None };
+            }
+            span.record("command", command().as_str());
+            CallSpan { span: Some(span) }
+        }
+        #[cfg(not(feature = "tracing"))]
+        CallSpan {}
+    }
+
+    /// The span as a Python object for `CALL_SPAN`, if there is one.
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    pub(crate) fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        #[cfg(feature = "tracing")]
+        if let Some(span) = &self.span {
+            return Ok(Some(
+                Bound::new(py, PySpan { span: span.clone() })?.into_any(),
+            ));
+        }
+        Ok(None)
+    }
+
+    /// The span of the call whose Python code runs on this thread (read from
+    /// `CALL_SPAN`).
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    pub(crate) fn of_python_caller(py: Python<'_>) -> PyResult<Self> {
+        #[cfg(feature = "tracing")]
+        {
+            let span = super::sources::runtime(py)?
+                .getattr("CALL_SPAN")?
+                .call_method0("get")?;
+            let span = span
+                .cast::<PySpan>()
+                .ok()
+                .map(|span| span.get().span.clone());
+            Ok(CallSpan { span })
+        }
+        #[cfg(not(feature = "tracing"))]
+        Ok(CallSpan {})
+    }
+
+    /// Runs `f` inside the span.
+    pub(crate) fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        #[cfg(feature = "tracing")]
+        if let Some(span) = &self.span {
+            return span.in_scope(f);
+        }
+        f()
+    }
+
+    /// `future`, inside the span whenever it is polled.
+    pub(crate) fn instrument<F: std::future::Future>(
+        self,
+        future: F,
+    ) -> impl std::future::Future<Output = F::Output> {
+        #[cfg(feature = "tracing")]
+        {
+            use tracing::Instrument as _;
+            future.instrument(self.span.unwrap_or_else(tracing::Span::none))
+        }
+        #[cfg(not(feature = "tracing"))]
+        future
+    }
+}
+
+/// A span held by Python (in `CALL_SPAN`).
+#[cfg(feature = "tracing")]
+#[pyclass(frozen, module = "_pime_runtime", name = "CallSpan")]
+struct PySpan {
+    span: tracing::Span,
+}
+
+/// Routes Python `logging` records through [`emit`], once per interpreter.
+#[cfg(feature = "tracing")]
+pub(crate) fn install_log_bridge(py: Python<'_>) -> PyResult<()> {
+    let emit = pyo3::wrap_pyfunction!(emit, py)?;
+    super::sources::runtime(py)?
+        .getattr("install_tracing_bridge")?
+        .call1((emit,))
+        .map(drop)
+}
+
+/// One Python log record: a tracing event inside the span of the call that emitted
+/// it (or the current span) while a tracing subscriber is installed; otherwise a
+/// `log` record with the target `python::<logger>`, as without the feature.
+#[cfg(feature = "tracing")]
+#[pyfunction]
+#[pyo3(signature = (level, logger, file, line, message, span))]
+fn emit(
+    level: u32,
+    logger: &str,
+    file: &str,
+    line: u32,
+    message: &str,
+    span: Option<&Bound<'_, PySpan>>,
+) {
+    use tracing::subscriber::NoSubscriber;
+    let subscribed = tracing::dispatcher::get_default(|dispatch| !dispatch.is::<NoSubscriber>());
+    if !subscribed {
+        return emit_log(level, logger, file, line, message);
+    }
+    let event = || {
+        macro_rules! event_at {
+            ($level:expr) => {
+                tracing::event!(target: "python", $level, logger, file, line, "{message}")
+            };
+        }
+        // Python's levels: DEBUG 10, INFO 20, WARNING 30, ERROR 40, CRITICAL 50.
+        match level {
+            0..=9 => event_at!(tracing::Level::TRACE),
+            10..=19 => event_at!(tracing::Level::DEBUG),
+            20..=29 => event_at!(tracing::Level::INFO),
+            30..=39 => event_at!(tracing::Level::WARN),
+            _ => event_at!(tracing::Level::ERROR),
+        }
+    };
+    // Inside the call's span when the record says which; the current span otherwise.
+    match span {
+        Some(span) => span.get().span.in_scope(event),
+        None => event(),
+    }
+}
+
+/// A record for `log`, with the target `python::<logger>` (dots become `::`).
+#[cfg(feature = "tracing")]
+fn emit_log(level: u32, logger: &str, file: &str, line: u32, message: &str) {
+    let level = match level {
+        0..=9 => log::Level::Trace,
+        10..=19 => log::Level::Debug,
+        20..=29 => log::Level::Info,
+        30..=39 => log::Level::Warn,
+        _ => log::Level::Error,
+    };
+    let target = format!("python::{}", logger.replace('.', "::"));
+    let metadata = log::Metadata::builder()
+        .level(level)
+        .target(&target)
+        .build();
+    if !log::logger().enabled(&metadata) {
+        return;
+    }
+    log::logger().log(
+        &log::Record::builder()
+            .metadata(metadata)
+            .file(Some(file))
+            .line(Some(line))
+            .args(format_args!("{message}"))
+            .build(),
+    );
+}
