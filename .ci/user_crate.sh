@@ -48,6 +48,13 @@ def hello(name):
 
 
 @broker.command
+def from_host():
+    import app
+
+    return app.greeting(name="host")
+
+
+@broker.command
 def python():
     return {"version": sys.version.split()[0], "prefix": sys.base_prefix}
 PY
@@ -58,20 +65,37 @@ pub struct Python {
     pub prefix: String,
 }
 
+/// What the plugin may ask of this program.
+#[pime::host_module(module = "app")]
+pub trait App {
+    fn greeting(&self, name: String) -> pime::Result<String>;
+}
+
+struct MyApp;
+
+impl App for MyApp {
+    fn greeting(&self, name: String) -> pime::Result<String> {
+        Ok(format!("Hello from the {name}!"))
+    }
+}
+
 #[pime::python_module]
 pub trait Greeter {
     async fn hello(&self, name: &str) -> pime::Result<String>;
     async fn python(&self) -> pime::Result<Python>;
+    async fn from_host(&self) -> pime::Result<String>;
 }
 
 #[tokio::main]
 async fn main() -> pime::Result<()> {
     let engine = pime::Engine::builder()
         .import_path(concat!(env!("CARGO_MANIFEST_DIR"), "/plugins"))
+        .host(AppHost::new(MyApp))
         .broker("greeter", "broker")
         .start()
         .await?;
     println!("{}", GreeterClient.hello("Rust").await?);
+    println!("{}", GreeterClient.from_host().await?);
     let python = GreeterClient.python().await?;
     println!("embedded Python {} from {}", python.version, python.prefix);
     engine.stop().await?;
@@ -84,6 +108,7 @@ output="$(cd "$crate" && env -u PYO3_PYTHON PATH="$(dirname "$python"):$PATH" \
   CARGO_TARGET_DIR="$repo/target/user-crate" cargo run -q)"
 echo "$output"
 grep -q "^Hello, Rust!$" <<<"$output"
+grep -q "^Hello from the host!$" <<<"$output"
 expected="$("$python" -c 'import sys; print(sys.version.split()[0], "from", sys.base_prefix)')"
 grep -q "^embedded Python $expected$" <<<"$output" || {
   echo "error: expected embedded Python $expected" >&2

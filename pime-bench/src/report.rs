@@ -21,16 +21,19 @@ pub enum Source {
     Executors,
     /// Issue 5, async commands (coroutines awaited on PIME's event loop).
     AsyncCommands,
+    /// Host modules: Python calling Rust.
+    HostCalls,
     /// A stricter comparison the bench adds; reported, not counted.
     Extra,
 }
 
 impl Source {
-    const ALL: [Source; 5] = [
+    const ALL: [Source; 6] = [
         Source::Dispatch,
         Source::CpuLoad,
         Source::Executors,
         Source::AsyncCommands,
+        Source::HostCalls,
         Source::Extra,
     ];
 
@@ -40,6 +43,7 @@ impl Source {
             Source::CpuLoad => "Targets: latency under CPU load",
             Source::Executors => "Targets: executors",
             Source::AsyncCommands => "Targets: async commands",
+            Source::HostCalls => "Targets: host calls",
             Source::Extra => "Stricter comparisons (not targets)",
         }
     }

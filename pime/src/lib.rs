@@ -57,6 +57,15 @@
 //! A broker is any callable `broker(command, params)`; `pime.Broker` dispatches to
 //! registered commands only and answers [`verify`](python_module)'s query.
 //!
+//! ## Python calling the host
+//!
+//! [`host_module`] turns a trait into a Python module of Rust functions, registered
+//! with [`EngineBuilder::host`]: plugins `import app` and call `app.get_user(id=1)`
+//! (or `await app.aio.get_user(id=1)`); `async fn`s run on the engine's tokio
+//! runtime, errors raise `pime.HostError`, and [`context()`] reads the calling task's
+//! context. With the cargo feature `tracing`, every call runs in a `pime.call` span
+//! under the caller's, and Python log records and host calls land inside it.
+//!
 //! ## Set-up
 //!
 //! Your `Cargo.toml` needs `pime`, `tokio` (`rt-multi-thread`, `macros`) and, for

@@ -1,8 +1,14 @@
-//! A minimal `log` backend: one line per record on stderr.
+//! Logging: a minimal `log` backend for the server's own lines (one line per record
+//! on stderr), and a `tracing` subscriber for the requests' traces: each request is a
+//! `request{id=..}` span, and PIME's `pime.call` span and the Python log lines of the
+//! plugin appear inside it, printed with their span context, such as
 //!
-//! The workspace has no logger crate, and this example needs nothing more. The
-//! level comes from `RUST_LOG` (`error`, `warn`, `info`, `debug`, `trace`, `off`;
-//! default `info`).
+//! ```text
+//! INFO request{id=3 path="/hello"}:pime.call{command="/hello"}: python: greeting Rust logger="webapp" file=".../webapp/__init__.py" line=31
+//! ```
+//!
+//! The level comes from `RUST_LOG` (`error`, `warn`, `info`, `debug`, `trace`,
+//! `off`; default `info`).
 
 use std::io::Write;
 
@@ -31,7 +37,7 @@ impl Log for StderrLogger {
     fn flush(&self) {}
 }
 
-/// Installs the logger; the level comes from `RUST_LOG`.
+/// Installs the logger and the trace subscriber; the level comes from `RUST_LOG`.
 pub fn init() {
     let level = std::env::var("RUST_LOG")
         .ok()
@@ -40,4 +46,16 @@ pub fn init() {
     if log::set_logger(&StderrLogger).is_ok() {
         log::set_max_level(level);
     }
+    let trace_level = match level {
+        LevelFilter::Off => tracing_subscriber::filter::LevelFilter::OFF,
+        LevelFilter::Error => tracing_subscriber::filter::LevelFilter::ERROR,
+        LevelFilter::Warn => tracing_subscriber::filter::LevelFilter::WARN,
+        LevelFilter::Info => tracing_subscriber::filter::LevelFilter::INFO,
+        LevelFilter::Debug => tracing_subscriber::filter::LevelFilter::DEBUG,
+        LevelFilter::Trace => tracing_subscriber::filter::LevelFilter::TRACE,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(trace_level)
+        .try_init();
 }

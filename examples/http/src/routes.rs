@@ -1,6 +1,7 @@
 //! HTTP to PIME and back: every GET path becomes one task for the Python broker.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::extract::Query;
@@ -9,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use pime::{ErrorKind, PyTask, Value};
+use tracing::Instrument;
 
 /// The whole site: `/metrics` (PIME's counters for Prometheus), and any other path,
 /// GET (and HEAD) only, answered by Python; other methods get 405 from axum.
@@ -30,15 +32,31 @@ async fn metrics() -> Response {
 /// The path is passed as received (still percent-encoded). For a query key given
 /// twice the last value wins; repeated headers are joined with `", "`; headers
 /// that are not valid UTF-8 are left out.
+///
+/// Each request gets an id (the `x-request-id` header, or the next number): the
+/// broker reads it with `pime.context()["request_id"]`, the response carries it
+/// back, and the request's trace is the span `request{id=..}`.
 async fn answer(
     uri: Uri,
     headers: HeaderMap,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
+    static NEXT_ID: AtomicU64 = AtomicU64::new(1);
     let path = uri.path();
+    let id = headers
+        .get("x-request-id")
+        .and_then(|id| id.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| NEXT_ID.fetch_add(1, Ordering::Relaxed).to_string());
     let started = Instant::now();
-    let outcome = pime::call(task(path, query, &headers)).await;
-    let response = respond(path, outcome);
+    let mut task = task(path, query, &headers);
+    task.set_context("request_id", Value::String(id.clone()));
+    let span = tracing::info_span!("request", id = id.as_str(), path);
+    let outcome = pime::call(task).instrument(span).await;
+    let mut response = respond(path, outcome);
+    if let Ok(value) = id.parse() {
+        response.headers_mut().insert("x-request-id", value);
+    }
     log::debug!(
         "GET {uri} -> {} in {:.1?}",
         response.status(),

@@ -30,6 +30,34 @@ fn a_returned_string_is_200_with_that_body() {
 }
 
 #[test]
+fn a_request_trace_holds_its_python_log_line() {
+    let server = Server::start();
+    let response = server.get("/hello?name=Traced");
+    assert_eq!(response.status, 200, "{response:?}");
+    // The Python line of this request is printed inside its span, with the request
+    // id the broker read from pime.context().
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = server.log();
+        let line = log.lines().find(|line| line.contains("greeting Traced"));
+        if let Some(line) = line {
+            assert!(line.contains("request{id="), "{line}");
+            assert!(line.contains("pime.call{command=\"/hello\"}"), "{line}");
+            assert!(line.contains("logger=\"webapp\""), "{line}");
+            let id = line
+                .split("request{id=")
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next());
+            let id = id.expect("an id").trim_matches('"');
+            assert!(line.contains(&format!("for request {id}")), "{line}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no trace line in {log}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
 fn key_error_is_404() {
     let server = Server::start();
     for path in ["/nope", "/hello/extra", "/__class__"] {

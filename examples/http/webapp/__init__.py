@@ -11,8 +11,14 @@ request headers (lower-case names). The Rust side maps the outcome to HTTP:
 * any other exception -> 500 (the traceback goes to the server log only).
 """
 
+import logging
 import threading
 import time
+
+import pime
+
+log = logging.getLogger("webapp")
+log.setLevel(logging.INFO)
 
 # Requests are untrusted: bound how long one request may hold a worker thread.
 MAX_SLEEP_SECONDS = 10.0
@@ -25,7 +31,10 @@ def index(query, headers):
 
 def hello(query, headers):
     """Greets ?name= (default: world)."""
-    return f"Hello, {query.get('name', 'world')}!"
+    name = query.get("name", "world")
+    # A log line of this request: it appears inside the request's trace.
+    log.info("greeting %s for request %s", name, pime.context().get("request_id"))
+    return f"Hello, {name}!"
 
 
 def sleep(query, headers):

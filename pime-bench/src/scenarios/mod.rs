@@ -5,6 +5,7 @@
 pub mod async_sleep;
 pub mod busy;
 pub mod cpu;
+pub mod host_call;
 pub mod latency;
 pub mod payload;
 pub mod sleep;
