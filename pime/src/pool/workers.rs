@@ -31,7 +31,7 @@ use pyo3::prelude::*;
 
 use super::{gil_handoff, spin};
 use crate::error::{Error, ErrorKind, Result};
-use crate::jobs::{Job, JobSettings, SharedBroker, Submission};
+use crate::jobs::{self, Job, JobSettings, SharedBroker, Submission};
 use crate::python::exceptions::panic_to_error;
 use crate::python::sources;
 use crate::waiting::{lock, wait_until};
@@ -373,7 +373,8 @@ where
             }))
         });
         match next {
-            Ok(task) => run(py, &shared, task),
+            // An interrupt of the broker waiting here must not land in this task.
+            Ok(task) => jobs::interrupt_suspended(py, || run(py, &shared, task)),
             Err(output) => return output,
         }
     }
