@@ -59,6 +59,9 @@ fn register_handwritten() -> PyResult<()> {
     })
 }
 
+/// Rounds of each per-call loop.
+const LOOP_ROUNDS: usize = 7;
+
 fn command(name: &str, params: BTreeMap<String, Value>) -> pime::PyTask {
     pime::PyTask::new(Value::String(name.into()), params)
 }
@@ -85,19 +88,22 @@ pub fn run(context: &Context) -> BenchResult<Section> {
             let times = drive::sequential(sizes.latency_calls, next).await?;
             per_command.insert(which, Summary::of(times));
         }
-        let mut per_call = BTreeMap::new();
-        for which in ["none", "host", "host_fn", "handwritten"] {
-            let params = BTreeMap::from([
-                ("which".to_string(), Value::String(which.into())),
-                ("n".to_string(), Value::U64(loop_calls as u64)),
-            ]);
-            // A warm-up round, then the measured one.
-            pime::call(command("loop", params.clone())).await?;
-            let nanos = match pime::call(command("loop", params)).await? {
-                Some(Value::F64(nanos)) => nanos,
-                other => return Err(format!("the loop returned {other:?}").into()),
-            };
-            per_call.insert(which, nanos / 1000.0);
+        // Rounds of each loop in turn, the fastest kept: the machine is shared, and a
+        // loop of sub-µs calls is easily slowed by a neighbour.
+        let mut per_call: BTreeMap<&str, f64> = BTreeMap::new();
+        for _ in 0..LOOP_ROUNDS {
+            for which in ["none", "host", "host_fn", "handwritten"] {
+                let params = BTreeMap::from([
+                    ("which".to_string(), Value::String(which.into())),
+                    ("n".to_string(), Value::U64(loop_calls as u64)),
+                ]);
+                let micros = match pime::call(command("loop", params)).await? {
+                    Some(Value::F64(nanos)) => nanos / 1000.0,
+                    other => return Err(format!("the loop returned {other:?}").into()),
+                };
+                let fastest = per_call.entry(which).or_insert(f64::INFINITY);
+                *fastest = fastest.min(micros);
+            }
         }
         engine.stop().await?;
         BenchResult::Ok((per_command, per_call))
@@ -137,7 +143,7 @@ pub fn run(context: &Context) -> BenchResult<Section> {
             "8: pooled = a #[pime::host_module] async fn (excl column: a plain fn), floor = \
              no host call, naive = a hand-written #[pyfunction] blocking on the runtime; a \
              host call costs {host_cost:.2} µs, the hand-written one {handwritten_cost:.2} µs \
-             (loop figures minus the empty loop's)"
+             (the fastest of {LOOP_ROUNDS} loops each, minus the empty loop's)"
         )],
     })
 }

@@ -163,7 +163,14 @@ def event_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
+#: Called (with no arguments) on the event loop's thread before the loop runs; the
+#: PIME engine sets it to learn which thread that is.
+_ON_LOOP_THREAD: Optional[Callable[[], None]] = None
+
+
 def _run_loop_forever(loop: asyncio.AbstractEventLoop) -> None:
+    if _ON_LOOP_THREAD is not None:
+        _ON_LOOP_THREAD()
     asyncio.set_event_loop(loop)
     loop.run_forever()
 

@@ -39,6 +39,7 @@ use crate::value;
 
 /// What both Python forms of one function share.
 pub(crate) struct FunctionShared {
+    module: &'static str,
     /// `module.name`, for messages.
     qualified: String,
     spec: HostFunctionSpec,
@@ -49,18 +50,24 @@ pub(crate) struct FunctionShared {
 }
 
 impl FunctionShared {
+    /// The module's and the function's names.
+    fn names(&self) -> (&'static str, &'static str) {
+        (self.module, self.spec.name)
+    }
+
     /// The docstring (the method's doc comment).
     pub(crate) fn doc(&self) -> &'static str {
         self.spec.doc
     }
 
     pub(crate) fn new(
-        module: &str,
+        module: &'static str,
         spec: HostFunctionSpec,
         runtime: Handle,
         live: Arc<AtomicBool>,
     ) -> Arc<Self> {
         Arc::new(FunctionShared {
+            module,
             qualified: format!("{module}.{}", spec.name),
             spec,
             runtime,
@@ -113,13 +120,13 @@ impl HostFunction {
                 });
                 match ran {
                     Ok(decoded) => decoded.map_err(type_error)?,
-                    Err(payload) => Err(panicked(shared, payload)),
+                    Err(payload) => Err(panicked(shared.names(), payload)),
                 }
             }
             HostBody::Async(body) => {
-                if running_loop(py)?.is_some() {
+                if sources::is_event_loop_thread() {
                     return Err(PyRuntimeError::new_err(format!(
-                        "{0}() would block the event loop while it waits: use \
+                        "{0}() would block the engine's event loop while it waits: use \
                          `await {1}.aio.{2}(...)` in async code",
                         shared.qualified,
                         shared.qualified.rsplit_once('.').map_or("", |(m, _)| m),
@@ -129,7 +136,7 @@ impl HostFunction {
                 let future = body(host_args).map_err(type_error)?;
                 let future = call.scope(CatchUnwind {
                     future,
-                    shared: Arc::clone(shared),
+                    names: shared.names(),
                 });
                 pool::block_on_serving(py, &shared.runtime, future)
             }
@@ -184,26 +191,26 @@ impl AioHostFunction {
                 });
                 let outcome = match ran {
                     Ok(decoded) => decoded.map_err(type_error)?,
-                    Err(payload) => Err(panicked(shared, payload)),
+                    Err(payload) => Err(panicked(shared.names(), payload)),
                 };
                 let (ok, value) = settlement(py, shared, outcome);
                 settle(py, &event_loop, &awaitable, ok, value)?;
                 return Ok(awaitable);
             }
         };
-        let future = CatchUnwind {
+        let future = call.scope(CatchUnwind {
             future,
-            shared: Arc::clone(shared),
-        };
+            names: shared.names(),
+        });
         let completion = Completion {
             event_loop: event_loop.unbind(),
             awaitable: awaitable.clone().unbind(),
             shared: Arc::clone(shared),
         };
-        let task = shared.runtime.spawn(call.scope(async move {
+        let task = shared.runtime.spawn(async move {
             let outcome = future.await;
             completion.settle(outcome);
-        }));
+        });
         let abort = Bound::new(
             py,
             AbortOnDone {
@@ -309,7 +316,8 @@ fn collect_args(
             args.len()
         )));
     }
-    let mut values: Vec<Option<Value>> = vec![None; params.len()];
+    let mut values: Vec<Option<Value>> = Vec::with_capacity(params.len());
+    values.resize_with(params.len(), || None);
     for (index, arg) in args.iter().enumerate() {
         values[index] = Some(convert_arg(name, params[index], &arg)?);
     }
@@ -353,7 +361,18 @@ fn current_context(py: Python<'_>) -> PyResult<Option<BTreeMap<String, Value>>> 
         sources::register(py)?;
         Ok::<_, PyErr>(py.import("pime")?.getattr("_CONTEXT")?.unbind())
     })?;
-    let values = var.bind(py).call_method0("get")?;
+    // `pime._CONTEXT.get()` through the C API: this runs on every host call.
+    let mut value = std::ptr::null_mut();
+    // SAFETY: the GIL is held (`py`); `var` is a `contextvars.ContextVar` (the
+    // module's `_CONTEXT`), and `value` receives a new reference (its default, None,
+    // when the variable is not set) or stays null on error.
+    let status =
+        unsafe { pyo3::ffi::PyContextVar_Get(var.as_ptr(), std::ptr::null_mut(), &mut value) };
+    if status < 0 || value.is_null() {
+        return Err(PyErr::fetch(py));
+    }
+    // SAFETY: `value` is a new, non-null reference owned from here on.
+    let values = unsafe { Bound::from_owned_ptr(py, value) };
     if values.is_none() {
         return Ok(None);
     }
@@ -410,12 +429,14 @@ fn type_error(error: ArgError) -> PyErr {
     PyTypeError::new_err(error.0)
 }
 
-fn panicked(shared: &FunctionShared, payload: Box<dyn std::any::Any + Send>) -> Error {
+fn panicked(
+    (module, name): (&'static str, &'static str),
+    payload: Box<dyn std::any::Any + Send>,
+) -> Error {
     Error::new(
         ErrorKind::ExecError,
         format!(
-            "host function {}() panicked: {}",
-            shared.qualified,
+            "host function {module}.{name}() panicked: {}",
             panic_to_error(payload).message
         ),
     )
@@ -424,7 +445,8 @@ fn panicked(shared: &FunctionShared, payload: Box<dyn std::any::Any + Send>) -> 
 /// A host future whose panic becomes its error.
 struct CatchUnwind {
     future: HostFuture,
-    shared: Arc<FunctionShared>,
+    /// The module and the function, for the message.
+    names: (&'static str, &'static str),
 }
 
 impl Future for CatchUnwind {
@@ -435,7 +457,7 @@ impl Future for CatchUnwind {
         let future = &mut this.future;
         match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
             Ok(poll) => poll,
-            Err(payload) => Poll::Ready(Err(panicked(&this.shared, payload))),
+            Err(payload) => Poll::Ready(Err(panicked(this.names, payload))),
         }
     }
 }

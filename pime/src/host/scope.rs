@@ -7,6 +7,8 @@
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use serde_value::Value;
 
@@ -94,15 +96,48 @@ impl HostCall {
         }
     }
 
+    /// Whether there is nothing to carry: no context, not on the engine thread, no
+    /// span. Then the host function runs as it is, which is what the common case
+    /// costs.
+    fn is_empty(&self) -> bool {
+        self.context.is_none() && !self.on_engine_thread && !self.span.is_active()
+    }
+
     /// Runs `future` inside this call.
-    pub(crate) fn scope<F: Future>(mut self, future: F) -> impl Future<Output = F::Output> {
+    pub(crate) fn scope<F>(mut self, future: F) -> Scoped<F>
+    where
+        F: Future + Unpin + Send + 'static,
+    {
+        if self.is_empty() {
+            return Scoped::Plain(future);
+        }
         let span = std::mem::take(&mut self.span);
-        CURRENT.scope(self, span.instrument(future))
+        Scoped::InCall(Box::pin(CURRENT.scope(self, span.instrument(future))))
     }
 
     /// Runs `f` inside this call.
     pub(crate) fn sync_scope<R>(mut self, f: impl FnOnce() -> R) -> R {
+        if self.is_empty() {
+            return f();
+        }
         let span = std::mem::take(&mut self.span);
         span.in_scope(|| CURRENT.sync_scope(self, f))
+    }
+}
+
+/// A host future, inside its call when there is something to carry.
+pub(crate) enum Scoped<F: Future> {
+    Plain(F),
+    InCall(Pin<Box<dyn Future<Output = F::Output> + Send>>),
+}
+
+impl<F: Future + Unpin> Future for Scoped<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        match self.get_mut() {
+            Scoped::Plain(future) => Pin::new(future).poll(cx),
+            Scoped::InCall(future) => future.as_mut().poll(cx),
+        }
     }
 }

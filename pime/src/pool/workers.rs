@@ -345,39 +345,55 @@ where
     F: Future + Send,
     F::Output: Send,
 {
-    let serving = SERVING.with(|serving| serving.borrow().clone());
     let mut future = pin!(future);
-    let Some((shared, tasks)) = serving else {
-        return py.detach(|| runtime.block_on(future));
-    };
-    let mut closed = false;
-    loop {
-        let next = py.detach(|| {
-            let mut task = pin!(tasks.recv());
-            runtime.block_on(std::future::poll_fn(|cx| {
-                if let Poll::Ready(output) = future.as_mut().poll(cx) {
-                    return Poll::Ready(Err(output));
-                }
-                if closed {
-                    return Poll::Pending;
-                }
-                match task.as_mut().poll(cx) {
-                    Poll::Ready(Ok(task)) => Poll::Ready(Ok(task)),
-                    // Closed by stop: only the future is left to wait for.
-                    Poll::Ready(Err(_)) => {
-                        closed = true;
-                        Poll::Pending
-                    }
-                    Poll::Pending => Poll::Pending,
-                }
-            }))
-        });
-        match next {
-            // An interrupt of the broker waiting here must not land in this task.
-            Ok(task) => jobs::interrupt_suspended(py, || run(py, &shared, task)),
-            Err(output) => return output,
-        }
+    // Most host futures are ready at once (a no-op, a cache hit): one poll, without the
+    // machinery of a blocking wait. Its waker does nothing: a future still pending
+    // gets the real one at its next poll, below.
+    let first = py.detach(|| {
+        let _runtime = runtime.enter();
+        future
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+    });
+    if let Poll::Ready(output) = first {
+        return output;
     }
+    // Borrowed, not cloned: the tasks run below may wait in host calls of their own
+    // and borrow it again.
+    SERVING.with(|serving| {
+        let serving = serving.borrow();
+        let Some((shared, tasks)) = serving.as_ref() else {
+            return py.detach(|| runtime.block_on(future));
+        };
+        let mut closed = false;
+        loop {
+            let next = py.detach(|| {
+                let mut task = pin!(tasks.recv());
+                runtime.block_on(std::future::poll_fn(|cx| {
+                    if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                        return Poll::Ready(Err(output));
+                    }
+                    if closed {
+                        return Poll::Pending;
+                    }
+                    match task.as_mut().poll(cx) {
+                        Poll::Ready(Ok(task)) => Poll::Ready(Ok(task)),
+                        // Closed by stop: only the future is left to wait for.
+                        Poll::Ready(Err(_)) => {
+                            closed = true;
+                            Poll::Pending
+                        }
+                        Poll::Pending => Poll::Pending,
+                    }
+                }))
+            });
+            match next {
+                // An interrupt of the broker waiting here must not land in this task.
+                Ok(task) => jobs::interrupt_suspended(py, || run(py, shared, task)),
+                Err(output) => return output,
+            }
+        }
+    })
 }
 
 /// Names the Python side of this thread like the OS thread (`threading.current_thread()`

@@ -36,9 +36,29 @@ pub(crate) fn register(py: Python<'_>) -> PyResult<()> {
     }
     // The engine awaits coroutines on its own loop, so `pime.Broker` need not block
     // a worker thread for them.
-    py.import("pime")?
-        .setattr("ENGINE_AWAITS_COROUTINES", true)?;
+    let pime = py.import("pime")?;
+    pime.setattr("ENGINE_AWAITS_COROUTINES", true)?;
+    pime.setattr(
+        "_ON_LOOP_THREAD",
+        pyo3::wrap_pyfunction!(mark_event_loop_thread, py)?,
+    )?;
     Ok(())
+}
+
+thread_local! {
+    /// Set on the thread that runs the engine's event loop.
+    static EVENT_LOOP_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread runs the engine's event loop (which must never block).
+pub(crate) fn is_event_loop_thread() -> bool {
+    EVENT_LOOP_THREAD.with(std::cell::Cell::get)
+}
+
+/// `pime._ON_LOOP_THREAD`: called on the event loop's thread as it starts.
+#[pyfunction]
+fn mark_event_loop_thread() {
+    EVENT_LOOP_THREAD.with(|flag| flag.set(true));
 }
 
 /// The internal runtime module (registered and imported once per interpreter).
