@@ -143,24 +143,27 @@ use crate::parse::Parsed;
 /// the call's error when the broker does not answer the `"__pime_commands__"` query.
 #[proc_macro_attribute]
 pub fn python_module(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand_python_module(args.into(), item.into()).into()
+    expand_attribute(args.into(), item.into(), Flavor::Client).into()
 }
 
-/// The macro on `proc_macro2` tokens (so unit tests can run it): parse, check,
-/// expand, then every error at once.
-fn expand_python_module(args: TokenStream2, item: TokenStream2) -> TokenStream2 {
+/// Either attribute on `proc_macro2` tokens (so unit tests can run it): parse,
+/// check, expand, then every error at once.
+fn expand_attribute(args: TokenStream2, item: TokenStream2, flavor: Flavor) -> TokenStream2 {
     let mut errors = Errors::default();
-    let output = match parse::parse(args, item, Flavor::Client, &mut errors) {
+    let output = match parse::parse(args, item, flavor, &mut errors) {
         Parsed::NotATrait(tokens) => tokens,
         Parsed::Module(module) => {
             let checked = validate::check_module(&module, &mut errors);
             let complete = errors.is_empty();
-            expand::expand(
-                &module,
-                &checked.methods,
-                checked.source.as_deref(),
-                complete,
-            )
+            match flavor {
+                Flavor::Client => expand::expand(
+                    &module,
+                    &checked.methods,
+                    checked.source.as_deref(),
+                    complete,
+                ),
+                Flavor::Host => expand::expand_host(&module, &checked.methods, complete),
+            }
         }
     };
     let errors = errors.into_compile_errors();
@@ -253,22 +256,7 @@ fn expand_python_module(args: TokenStream2, item: TokenStream2) -> TokenStream2 
 /// token.
 #[proc_macro_attribute]
 pub fn host_module(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand_host_module(args.into(), item.into()).into()
-}
-
-/// [`host_module`] on `proc_macro2` tokens.
-fn expand_host_module(args: TokenStream2, item: TokenStream2) -> TokenStream2 {
-    let mut errors = Errors::default();
-    let output = match parse::parse(args, item, Flavor::Host, &mut errors) {
-        Parsed::NotATrait(tokens) => tokens,
-        Parsed::Module(module) => {
-            let checked = validate::check_module(&module, &mut errors);
-            let complete = errors.is_empty();
-            expand::expand_host(&module, &checked.methods, complete)
-        }
-    };
-    let errors = errors.into_compile_errors();
-    quote!(#output #errors)
+    expand_attribute(args.into(), item.into(), Flavor::Host).into()
 }
 
 #[cfg(test)]

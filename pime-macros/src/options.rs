@@ -45,14 +45,7 @@ pub(crate) static MODULE_OPTIONS: Table<ModuleOptions> = Table {
             example: "namespace = \"greeter\"",
             expects: "`namespace` takes a string literal: `namespace = \"greeter\"`",
         },
-        OptionSpec {
-            key: "crate",
-            kind: Kind::Path(|options, path| options.krate = Some(path)),
-            usage: "crate = path",
-            example: "crate = ::my_pime",
-            expects: "`crate` takes the path of the pime crate, without quotes: \
-                      `crate = ::my_pime`",
-        },
+        CRATE_OPTION,
         OptionSpec {
             key: "source",
             kind: Kind::Str(read_source),
@@ -63,6 +56,15 @@ pub(crate) static MODULE_OPTIONS: Table<ModuleOptions> = Table {
         },
     ],
     messages: MODULE_MESSAGES,
+};
+
+/// `crate = path`, on both attributes.
+const CRATE_OPTION: OptionSpec<ModuleOptions> = OptionSpec {
+    key: "crate",
+    kind: Kind::Path(|options, path| options.krate = Some(path)),
+    usage: "crate = path",
+    example: "crate = ::my_pime",
+    expects: "`crate` takes the path of the pime crate, without quotes: `crate = ::my_pime`",
 };
 
 /// How the attribute's own options are worded, for both attributes.
@@ -93,14 +95,7 @@ pub(crate) static HOST_MODULE_OPTIONS: Table<ModuleOptions> = Table {
             expects: "`host` takes the name of the struct to generate, without quotes: \
                       `host = AppHost`",
         },
-        OptionSpec {
-            key: "crate",
-            kind: Kind::Path(|options, path| options.krate = Some(path)),
-            usage: "crate = path",
-            example: "crate = ::my_pime",
-            expects: "`crate` takes the path of the pime crate, without quotes: \
-                      `crate = ::my_pime`",
-        },
+        CRATE_OPTION,
     ],
     messages: MODULE_MESSAGES,
 };

@@ -81,24 +81,17 @@ fn item_keyword(item: &Item) -> TokenStream {
 
 fn parse_trait(item: ItemTrait, args: TokenStream, flavor: Flavor) -> Module {
     let mut option_errors = Errors::default();
-    let (options, client) = match flavor {
-        Flavor::Client => {
-            let options = MODULE_OPTIONS.read_args(args, &mut option_errors);
-            let client = options
-                .client
-                .clone()
-                .unwrap_or_else(|| format_ident!("{}Client", item.ident.unraw()));
-            (options, client)
-        }
-        Flavor::Host => {
-            let options = HOST_MODULE_OPTIONS.read_args(args, &mut option_errors);
-            let host = options
-                .host
-                .clone()
-                .unwrap_or_else(|| format_ident!("{}Host", item.ident.unraw()));
-            (options, host)
-        }
+    let (table, suffix) = match flavor {
+        Flavor::Client => (&MODULE_OPTIONS, "Client"),
+        Flavor::Host => (&HOST_MODULE_OPTIONS, "Host"),
     };
+    let options = table.read_args(args, &mut option_errors);
+    // The generated struct: `client = ..` / `host = ..`, or the trait's name + suffix.
+    let client = options
+        .client
+        .clone()
+        .or_else(|| options.host.clone())
+        .unwrap_or_else(|| format_ident!("{}{suffix}", item.ident.unraw()));
     let context = MethodContext {
         flavor,
         namespace: options.namespace.as_deref(),

@@ -15,7 +15,9 @@ use serde_value::{SerializerError, Value};
 pub use crate::client::decode::{decode, Decode};
 use crate::client::{call, call_stream, PyStream};
 use crate::error::{Error, ErrorKind, Result};
-pub use crate::host::{ArgError, HostArgs, HostBody, HostFunctionSpec, HostFuture, HostSpec};
+pub use crate::host::{
+    ArgError, HostArgs, HostBody, HostFunctionSpec, HostFuture, HostSpec, PlainBody,
+};
 use crate::task::PyTask;
 
 /// Re-exported so crates that use the macro need not depend on serde themselves.

@@ -3,13 +3,14 @@
 
 use proc_macro2::{TokenStream, TokenTree};
 
-use crate::expand_python_module;
+use crate::expand_attribute;
+use crate::model::Flavor;
 
 /// Runs the macro; returns the generated code (without errors) and the error messages.
 pub(super) fn run(args: &str, item: &str) -> (syn::File, Vec<String>) {
     let args: TokenStream = args.parse().expect("args tokens");
     let item: TokenStream = item.parse().expect("item tokens");
-    let output = expand_python_module(args, item);
+    let output = expand_attribute(args, item, Flavor::Client);
     let file: syn::File = syn::parse2(output).expect("the expansion parses as items");
     let mut errors = Vec::new();
     let mut items = Vec::new();

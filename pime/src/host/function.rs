@@ -29,7 +29,7 @@ use tokio::runtime::Handle;
 use tokio::task::AbortHandle;
 
 use super::scope::HostCall;
-use super::spec::{ArgError, HostArgs, HostBody, HostFunctionSpec, HostFuture};
+use super::spec::{ArgError, HostArgs, HostBody, HostFunctionSpec, HostFuture, PlainBody};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool;
 use crate::python::call_span::CallSpan;
@@ -109,20 +109,7 @@ impl HostFunction {
         let host_args = collect_args(shared, args, kwargs)?;
         let call = HostCall::here(current_context(py)?, CallSpan::of_python_caller(py)?);
         let outcome = match &shared.spec.body {
-            HostBody::Sync(body) => {
-                let body = Arc::clone(body);
-                let runtime = shared.runtime.clone();
-                let ran = py.detach(move || {
-                    let _runtime = runtime.enter();
-                    call.sync_scope(|| {
-                        std::panic::catch_unwind(AssertUnwindSafe(|| body(host_args)))
-                    })
-                });
-                match ran {
-                    Ok(decoded) => decoded.map_err(type_error)?,
-                    Err(payload) => Err(panicked(shared.names(), payload)),
-                }
-            }
+            HostBody::Sync(body) => run_plain(py, shared, body, host_args, call)?,
             HostBody::Async(body) => {
                 if sources::is_event_loop_thread() {
                     return Err(PyRuntimeError::new_err(format!(
@@ -181,18 +168,7 @@ impl AioHostFunction {
             // A plain `fn` is quick by contract: it runs here, and the awaitable is
             // settled before it is returned.
             HostBody::Sync(body) => {
-                let body = Arc::clone(body);
-                let runtime = shared.runtime.clone();
-                let ran = py.detach(move || {
-                    let _runtime = runtime.enter();
-                    call.sync_scope(|| {
-                        std::panic::catch_unwind(AssertUnwindSafe(|| body(host_args)))
-                    })
-                });
-                let outcome = match ran {
-                    Ok(decoded) => decoded.map_err(type_error)?,
-                    Err(payload) => Err(panicked(shared.names(), payload)),
-                };
+                let outcome = run_plain(py, shared, body, host_args, call)?;
                 let (ok, value) = settlement(py, shared, outcome);
                 settle(py, &event_loop, &awaitable, ok, value)?;
                 return Ok(awaitable);
@@ -235,6 +211,27 @@ impl AioHostFunction {
 impl AbortOnDone {
     fn __call__(&self, _future: &Bound<'_, PyAny>) {
         self.abort.abort();
+    }
+}
+
+/// Runs a plain `fn` host function on this thread, GIL released, inside `call` and
+/// the runtime's context. `Err`: its arguments did not decode (a `TypeError`).
+fn run_plain(
+    py: Python<'_>,
+    shared: &FunctionShared,
+    body: &Arc<PlainBody>,
+    host_args: HostArgs,
+    call: HostCall,
+) -> PyResult<Result<Value>> {
+    let body = Arc::clone(body);
+    let runtime = shared.runtime.clone();
+    let ran = py.detach(move || {
+        let _runtime = runtime.enter();
+        call.sync_scope(|| std::panic::catch_unwind(AssertUnwindSafe(|| body(host_args))))
+    });
+    match ran {
+        Ok(decoded) => decoded.map_err(type_error),
+        Err(payload) => Ok(Err(panicked(shared.names(), payload))),
     }
 }
 

@@ -22,4 +22,6 @@ mod spec;
 
 pub(crate) use module::HostRegistration;
 pub use scope::context;
-pub use spec::{ArgError, HostArgs, HostBody, HostFunctionSpec, HostFuture, HostModule, HostSpec};
+pub use spec::{
+    ArgError, HostArgs, HostBody, HostFunctionSpec, HostFuture, HostModule, HostSpec, PlainBody,
+};

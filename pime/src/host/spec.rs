@@ -70,13 +70,17 @@ impl fmt::Debug for HostFunctionSpec {
 #[doc(hidden)]
 pub type HostFuture = Pin<Box<dyn Future<Output = Result<Value>> + Send>>;
 
+/// The body of a plain `fn` host function.
+#[doc(hidden)]
+pub type PlainBody = dyn Fn(HostArgs) -> std::result::Result<Result<Value>, ArgError> + Send + Sync;
+
 /// A host function's body: it decodes the arguments (an [`ArgError`] becomes Python's
 /// `TypeError`), then calls the trait method.
 #[doc(hidden)]
 #[derive(Clone)]
 pub enum HostBody {
     /// A plain `fn`: runs on the calling thread, GIL released.
-    Sync(Arc<dyn Fn(HostArgs) -> std::result::Result<Result<Value>, ArgError> + Send + Sync>),
+    Sync(Arc<PlainBody>),
     /// An `async fn`: its future runs on the engine's tokio runtime.
     Async(Arc<dyn Fn(HostArgs) -> std::result::Result<HostFuture, ArgError> + Send + Sync>),
 }
