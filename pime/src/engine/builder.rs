@@ -133,7 +133,9 @@ impl EngineBuilder {
     /// The built-in pool's size: `min` worker threads start (and attach to Python)
     /// before the engine goes online; more start when a task comes and no worker is
     /// idle, up to `max`, and stay until the engine stops. At most `max` tasks run at
-    /// once.
+    /// once, not counting those waiting in a sync host call: a worker waiting there
+    /// lends its place, and the worker that starts for it ends once the pool is back
+    /// within `max` (see [`macro@crate::host_module`]).
     ///
     /// Default: `min` 1, `max` the number of cores plus 4 (at most 32). Range:
     /// `1 <= max <= 1024`, `min <= max`. Not used with an executor.

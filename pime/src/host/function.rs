@@ -2,8 +2,8 @@
 //!
 //! * `app.get_user(id=1)`: on the calling thread. A plain `fn` runs right there with
 //!   the GIL released; an `async fn`'s future is driven there by the engine's tokio
-//!   runtime (`Handle::block_on`), GIL released. On a pool worker the wait keeps
-//!   serving the pool's queue, so a host function that calls back into Python
+//!   runtime (`Handle::block_on`), GIL released. A pool worker lends its place in
+//!   the pool while it waits, so a host function that calls back into Python
 //!   completes even when every worker is waiting in a host call (a pool of one).
 //! * `await app.aio.get_user(id=1)`: the future is spawned on the runtime and the
 //!   event loop gets an asyncio future, settled from the runtime thread; cancelling it
@@ -125,7 +125,7 @@ impl HostFunction {
                     future,
                     names: shared.names(),
                 });
-                pool::block_on_serving(py, &shared.runtime, future)
+                pool::block_on_lending(py, &shared.runtime, future)
             }
         };
         outcome_to_python(py, shared, outcome)

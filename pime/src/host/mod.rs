@@ -2,17 +2,17 @@
 //!
 //! * `spec`: what the macro generates for each module (its functions, their
 //!   parameters, and type-erased bodies that decode the arguments and call the trait).
-//! * `module`: registering a module in `sys.modules` before the broker is imported,
-//!   and removing it again; names that clash are refused.
+//! * `module`: registering a module in `sys.modules` before the broker is imported;
+//!   names that clash are refused.
 //! * `function`: the Python objects (`app.get_user`, `app.aio.get_user`) and the two
 //!   ways a call waits: a sync call blocks its thread with the GIL released (a pool
-//!   worker keeps serving the pool meanwhile), an `aio` call gives the event loop an
+//!   worker lends its place in the pool meanwhile), an `aio` call gives the event loop an
 //!   awaitable.
 //! * `scope`: what a host function sees of the call that made it (the task's context,
 //!   the call's span), and the check that keeps a host call on the engine thread from
 //!   waiting for the engine thread.
 //!
-//! May use: `pool` (a waiting worker serves the pool), `python`, `value`, `error`.
+//! May use: `pool` (a waiting worker lends its place), `python`, `value`, `error`.
 //! Used by `engine` (registration) and `client` (the context nested calls inherit).
 
 mod function;

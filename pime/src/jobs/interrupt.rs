@@ -12,16 +12,9 @@
 //! interrupter sees an ident, that thread is inside the broker call, and the exception
 //! can land in no other task. An exception raised just as the broker returns stays
 //! pending in its thread state; the thread clears it before it runs anything else.
-//!
-//! A broker waiting in a sync host call may run other tasks on its thread meanwhile
-//! (a pool worker serves the pool): around each, [`suspended`] withdraws the ident
-//! (with the GIL held), so an interrupt meant for the waiting broker never lands in
-//! them; one requested meanwhile is raised when the broker's thread comes back to it.
 
-use std::cell::RefCell;
 use std::os::raw::c_long;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -34,45 +27,14 @@ pub(crate) struct Interrupt {
     running_on: AtomicU64,
     /// An interrupt was raised in that thread.
     raised: AtomicBool,
-    /// The broker is waiting while its thread runs another task ([`suspended`]).
-    suspended: AtomicBool,
-    /// An interrupt was asked for while suspended: raised on resuming.
-    missed: AtomicBool,
-}
-
-thread_local! {
-    /// The interruptible broker calls running on this thread, innermost last.
-    static RUNNING: RefCell<Vec<Arc<Interrupt>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Runs `run_other` (another task, on this thread, which holds the GIL) so that an
-/// interrupt of the broker call running here cannot land in it.
-pub(crate) fn suspended<R>(_py: Python<'_>, run_other: impl FnOnce() -> R) -> R {
-    let Some(current) = RUNNING.with(|running| running.borrow().last().cloned()) else {
-        return run_other();
-    };
-    // Both with the GIL held, like `raise`: it sees the ident or the suspension.
-    current.suspended.store(true, Ordering::Release);
-    let ident = current.running_on.swap(0, Ordering::AcqRel);
-    let result = run_other();
-    current.running_on.store(ident, Ordering::Release);
-    current.suspended.store(false, Ordering::Release);
-    if current.missed.swap(false, Ordering::AcqRel) {
-        current.raised.store(true, Ordering::Release);
-        // SAFETY: the GIL is held (`_py`), and `ident` is this thread's own live state.
-        unsafe { ffi::PyThreadState_SetAsyncExc(ident as c_long, ffi::PyExc_KeyboardInterrupt) };
-    }
-    result
 }
 
 impl Interrupt {
     /// Runs `call` (the broker) on this thread, which holds the GIL, as interruptible.
-    pub(crate) fn run<R>(self: &Arc<Self>, _py: Python<'_>, call: impl FnOnce() -> R) -> R {
+    pub(crate) fn run<R>(&self, _py: Python<'_>, call: impl FnOnce() -> R) -> R {
         let ident = this_thread();
         self.running_on.store(ident, Ordering::Release);
-        RUNNING.with(|running| running.borrow_mut().push(Arc::clone(self)));
         let result = call();
-        RUNNING.with(|running| running.borrow_mut().pop());
         self.running_on.store(0, Ordering::Release);
         if self.raised.swap(false, Ordering::AcqRel) {
             // SAFETY: this thread holds the GIL (`_py`); a null exception clears what
@@ -87,10 +49,6 @@ impl Interrupt {
     pub(crate) fn raise(&self, _py: Python<'_>) -> bool {
         let ident = self.running_on.load(Ordering::Acquire);
         if ident == 0 {
-            if self.suspended.load(Ordering::Acquire) {
-                self.missed.store(true, Ordering::Release);
-                return true;
-            }
             return false;
         }
         self.raised.store(true, Ordering::Release);

@@ -25,7 +25,7 @@ mod stream_pump;
 pub(crate) use cancel::cancel_now;
 pub(crate) use envelope::{Envelope, ReloadRequest, Submission};
 pub(crate) use in_flight::InFlight;
-pub(crate) use interrupt::{suspended as interrupt_suspended, Interrupt};
+pub(crate) use interrupt::Interrupt;
 pub(crate) use job::{BrokerCall, Job, JobSettings};
 pub(crate) use reply::{ReplyTo, StreamEvent};
 pub(crate) use shared_broker::{check_callable, SharedBroker};

@@ -14,4 +14,4 @@ pub(crate) mod spin;
 mod workers;
 
 pub use gil_handoff::DEFAULT_GIL_REQUEST_INTERVAL;
-pub(crate) use workers::{block_on_serving, PoolConfig, PoolSender, WorkerPool, WORKER_STACK_SIZE};
+pub(crate) use workers::{block_on_lending, PoolConfig, PoolSender, WorkerPool, WORKER_STACK_SIZE};

@@ -31,7 +31,7 @@ use pyo3::prelude::*;
 
 use super::{gil_handoff, spin};
 use crate::error::{Error, ErrorKind, Result};
-use crate::jobs::{self, Job, JobSettings, SharedBroker, Submission};
+use crate::jobs::{Job, JobSettings, SharedBroker, Submission};
 use crate::python::exceptions::panic_to_error;
 use crate::python::sources;
 use crate::waiting::{lock, wait_until};
@@ -78,6 +78,9 @@ struct Shared {
     abandoned: AtomicBool,
     /// Whether a worker is spinning for the next task (at most one does).
     spinning: AtomicBool,
+    /// Workers waiting in a host call: each lends its place under `max_workers` to
+    /// another worker, so tasks the host call sends (or any other) still run.
+    lent: AtomicUsize,
     next_number: AtomicUsize,
 }
 
@@ -114,6 +117,7 @@ impl WorkerPool {
             ended: Condvar::new(),
             abandoned: AtomicBool::new(false),
             spinning: AtomicBool::new(false),
+            lent: AtomicUsize::new(0),
             next_number: AtomicUsize::new(0),
         });
         let pool = WorkerPool {
@@ -180,7 +184,14 @@ impl PoolSender {
         self.tasks
             .try_send(PoolTask { submission, broker })
             .map_err(|_| Error::refused())?;
-        if !self.shared.claim_idle() && self.shared.reserve_worker() {
+        // Paired with the fence in `Lent::new` (a worker starting to wait in a host
+        // call): either this sees its lent place, or it sees this task.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        // An idle worker takes it, or a new one does. When every live worker waits in
+        // a host call a new one starts in any case: the idle count is a hint (a worker
+        // may take a task no one claimed it for), and nobody else would ever take it.
+        let idle = self.shared.claim_idle();
+        if (!idle || self.shared.all_waiting()) && self.shared.reserve_worker() {
             if let Err(e) = self.shared.spawn_worker(None) {
                 log::error!(target: "pime", "{}", spawn_error(&e));
                 self.shared.fail_queued_if_no_worker(&spawn_error(&e));
@@ -198,11 +209,30 @@ impl Shared {
             .is_ok()
     }
 
-    /// Counts one more live worker if fewer than the maximum are alive.
+    /// Counts one more live worker if fewer than the maximum are alive (not counting
+    /// those waiting in host calls).
     fn reserve_worker(&self) -> bool {
         let mut live = lock(&self.live);
-        if *live < self.max_workers {
+        if *live < self.max_workers + self.lent.load(Ordering::SeqCst) {
             *live += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Whether every live worker waits in a host call.
+    fn all_waiting(&self) -> bool {
+        *lock(&self.live) <= self.lent.load(Ordering::SeqCst)
+    }
+
+    /// Whether more workers are alive than the maximum allows now that fewer wait in
+    /// host calls; if so, counts this one out (it ends).
+    fn leave_if_over(&self) -> bool {
+        let mut live = lock(&self.live);
+        if *live > self.max_workers + self.lent.load(Ordering::SeqCst) {
+            *live -= 1;
+            self.ended.notify_all();
             true
         } else {
             false
@@ -231,11 +261,13 @@ impl Shared {
             .name(name.clone())
             .stack_size(WORKER_STACK_SIZE)
             .spawn(move || {
-                let _alive = Alive(&shared);
-                SERVING.with(|serving| {
-                    *serving.borrow_mut() = Some((Arc::clone(&shared), tasks.clone()));
-                });
-                Python::attach(|py| work(py, &shared, &tasks, &name, ready));
+                let alive = Alive(&shared);
+                SERVING.with(|serving| *serving.borrow_mut() = Some(Arc::clone(&shared)));
+                let left = Python::attach(|py| work(py, &shared, &tasks, &name, ready));
+                if left {
+                    // `leave_if_over` counted it out already.
+                    std::mem::forget(alive);
+                }
             });
         if spawned.is_err() {
             self.worker_ended();
@@ -268,24 +300,33 @@ impl Drop for Alive<'_> {
 }
 
 /// A worker's life: wait for a task with the GIL released, take the GIL back promptly
-/// (see [`gil_handoff`]) and run the task, until the queue is closed and empty.
+/// (see [`gil_handoff`]) and run the task, until the queue is closed and empty, or
+/// until more workers are alive than the maximum allows (workers that started while
+/// others waited in host calls end once those are back). Returns whether it ended
+/// for the latter, counted out already.
 fn work(
     py: Python<'_>,
     shared: &Shared,
     tasks: &Receiver<PoolTask>,
     name: &str,
     ready: Option<std::sync::mpsc::Sender<()>>,
-) {
+) -> bool {
     name_python_thread(py, name, true);
     if let Some(ready) = ready {
         shared.idle.fetch_add(1, Ordering::AcqRel);
         let _ = ready.send(());
     }
+    let mut left = false;
     while let Some(next) = gil_handoff::detach_for_task(py, || next_task(tasks, &shared.spinning)) {
         run(py, shared, next);
+        if shared.leave_if_over() {
+            left = true;
+            break;
+        }
         shared.idle.fetch_add(1, Ordering::AcqRel);
     }
     name_python_thread(py, name, false);
+    left
 }
 
 /// The next task, or `None` once the queue is closed and empty. One idle worker at a
@@ -328,15 +369,18 @@ fn run(py: Python<'_>, shared: &Shared, PoolTask { submission, broker }: PoolTas
 }
 
 thread_local! {
-    /// On a pool worker: its pool and queue, for [`block_on_serving`].
-    static SERVING: RefCell<Option<(Arc<Shared>, Receiver<PoolTask>)>> = const { RefCell::new(None) };
+    /// On a pool worker: its pool, for [`block_on_lending`].
+    static SERVING: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
 }
 
 /// Drives `future` to its end on this thread with `runtime`, the GIL released (a sync
-/// host call). On a pool worker it serves the pool's queue meanwhile: a host function
-/// that calls back into Python sends tasks that may need this very worker (with a
-/// pool of one, or every worker waiting in a host call), and it runs them here.
-pub(crate) fn block_on_serving<F>(
+/// host call). A pool worker lends its place meanwhile: while it waits, another
+/// worker may start beyond the maximum, so a host function that calls back into
+/// Python (with a pool of one, or every worker waiting in a host call) gets its
+/// tasks run; the extra worker ends once the wait is over. The waiting thread itself
+/// runs nothing else, so no other task shares its thread state (thread-locals, locks)
+/// while the broker waits.
+pub(crate) fn block_on_lending<F>(
     py: Python<'_>,
     runtime: &tokio::runtime::Handle,
     future: F,
@@ -348,7 +392,7 @@ where
     let mut future = pin!(future);
     // Most host futures are ready at once (a no-op, a cache hit): one poll, without the
     // machinery of a blocking wait. Its waker does nothing: a future still pending
-    // gets the real one at its next poll, below.
+    // gets the real one at its next poll, in `block_on`.
     let first = py.detach(|| {
         let _runtime = runtime.enter();
         future
@@ -358,42 +402,39 @@ where
     if let Poll::Ready(output) = first {
         return output;
     }
-    // Borrowed, not cloned: the tasks run below may wait in host calls of their own
-    // and borrow it again.
-    SERVING.with(|serving| {
-        let serving = serving.borrow();
-        let Some((shared, tasks)) = serving.as_ref() else {
-            return py.detach(|| runtime.block_on(future));
-        };
-        let mut closed = false;
-        loop {
-            let next = py.detach(|| {
-                let mut task = pin!(tasks.recv());
-                runtime.block_on(std::future::poll_fn(|cx| {
-                    if let Poll::Ready(output) = future.as_mut().poll(cx) {
-                        return Poll::Ready(Err(output));
-                    }
-                    if closed {
-                        return Poll::Pending;
-                    }
-                    match task.as_mut().poll(cx) {
-                        Poll::Ready(Ok(task)) => Poll::Ready(Ok(task)),
-                        // Closed by stop: only the future is left to wait for.
-                        Poll::Ready(Err(_)) => {
-                            closed = true;
-                            Poll::Pending
-                        }
-                        Poll::Pending => Poll::Pending,
-                    }
-                }))
-            });
-            match next {
-                // An interrupt of the broker waiting here must not land in this task.
-                Ok(task) => jobs::interrupt_suspended(py, || run(py, shared, task)),
-                Err(output) => return output,
+    let shared = SERVING.with(|serving| serving.borrow().clone());
+    let _lent = shared.as_ref().map(|shared| Lent::new(shared));
+    py.detach(|| runtime.block_on(future))
+}
+
+/// A worker's place, lent while it waits in a host call.
+struct Lent<'a>(&'a Arc<Shared>);
+
+impl<'a> Lent<'a> {
+    fn new(shared: &'a Arc<Shared>) -> Self {
+        shared.lent.fetch_add(1, Ordering::SeqCst);
+        // Paired with the fence in `submit`: either it sees the lent place, or this
+        // sees its task.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        // Tasks queued before the place was lent found no room: start a worker for
+        // them now, unless one is idle (it takes them). A task sent later finds the
+        // room itself (`PoolSender::submit`).
+        if !shared.tasks.is_empty()
+            && (shared.idle.load(Ordering::SeqCst) == 0 || shared.all_waiting())
+            && shared.reserve_worker()
+        {
+            if let Err(e) = shared.spawn_worker(None) {
+                log::error!(target: "pime", "{}", spawn_error(&e));
             }
         }
-    })
+        Lent(shared)
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        self.0.lent.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Names the Python side of this thread like the OS thread (`threading.current_thread()`
