@@ -403,7 +403,7 @@ where
         return output;
     }
     let shared = SERVING.with(|serving| serving.borrow().clone());
-    let _lent = shared.as_ref().map(|shared| Lent::new(shared));
+    let _lent = shared.as_ref().map(Lent::new);
     py.detach(|| runtime.block_on(future))
 }
 
