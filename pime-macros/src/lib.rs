@@ -237,8 +237,9 @@ fn expand_attribute(args: TokenStream2, item: TokenStream2, flavor: Flavor) -> T
 ///
 /// A host function may call back into Python (`pime::call`, a typed client); those
 /// tasks inherit the calling task's context ([`pime::context()`] reads it in the host
-/// function). With the built-in pool the waiting worker runs pool tasks meanwhile, so
-/// nested calls complete even on a pool of one worker.
+/// function). A pool worker waiting in a host call lends its place in the pool (another
+/// worker may start beyond the maximum meanwhile), so nested calls complete even on a
+/// pool of one worker.
 ///
 /// # Options
 ///

@@ -16,7 +16,7 @@ pub use crate::client::decode::{decode, Decode};
 use crate::client::{call, call_stream, PyStream};
 use crate::error::{Error, ErrorKind, Result};
 pub use crate::host::{
-    ArgError, HostArgs, HostBody, HostFunctionSpec, HostFuture, HostSpec, PlainBody,
+    ArgError, AsyncBody, HostArgs, HostBody, HostFunctionSpec, HostFuture, HostSpec, PlainBody,
 };
 use crate::task::PyTask;
 

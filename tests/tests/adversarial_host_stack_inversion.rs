@@ -88,6 +88,7 @@ async fn two_handing_off_tasks_on_a_pool_of_two() {
     })
     .await;
     let stopped = tokio::time::timeout(Duration::from_secs(10), engine.stop()).await;
+    eprintln!("stop after the scenario: {stopped:?}");
     let (first, second, _sleepy) = outcome.expect(
         "first/second did not finish within 10 s on a pool of 2 (the worker waiting in \
          `first`'s host call picked up `second` on its own stack)",

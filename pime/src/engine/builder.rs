@@ -103,6 +103,11 @@ impl Engine {
     /// holds then is left to end on its own. If this engine has stopped already, this
     /// only waits: it never stops a later launch.
     pub async fn stop(self) -> Result<()> {
+        if crate::host::scope::in_host_call() {
+            // See `crate::stop`: from a host function, only asks.
+            state::stop_generation(self.generation).await;
+            return Ok(());
+        }
         match state::stop_generation(self.generation).await {
             None => self.wait().await,
             Some(deadline) => {

@@ -12,10 +12,10 @@ use tokio::sync::mpsc;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::jobs::{
-    cancel_now, check_callable, BrokerCall, Envelope, Job, JobSettings, ReloadRequest,
-    SharedBroker, Submission,
+    check_callable, BrokerCall, Envelope, Job, JobSettings, ReloadRequest, SharedBroker, Submission,
 };
 use crate::pool::{gil_handoff, spin};
+use crate::python::coroutines::cancel_now;
 use crate::python::exceptions::{exec_error, exec_error_in};
 
 /// The engine loop's state for one launch.

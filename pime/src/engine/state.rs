@@ -106,10 +106,16 @@ impl Launch {
         }
         let exclusive = task.exclusive;
         if exclusive || self.pool.is_none() {
+            // Refused before it takes a place (`send` would refuse it after).
             host::scope::check_engine_thread_free()?;
         }
-        // Once `stop` has closed the bound, every task sent gets its error here.
-        let admission = self.in_flight.admit().await?;
+        // Once `stop` has closed the bound, every task sent gets its error here. A
+        // task a host function sends is part of its caller's work: it never waits.
+        let admission = if host::scope::in_host_call() {
+            self.in_flight.admit_nested()?
+        } else {
+            self.in_flight.admit().await?
+        };
         let span = CallSpan::start(|| task.command_label());
         let submission = Submission {
             task,
@@ -124,8 +130,10 @@ impl Launch {
         }
     }
 
-    /// Puts `envelope` in the engine thread's queue.
+    /// Puts `envelope` in the engine thread's queue (unless that thread is the one
+    /// waiting for the host function sending it).
     pub(crate) fn send(&self, envelope: Envelope) -> Result<()> {
+        host::scope::check_engine_thread_free()?;
         self.engine.send(envelope).map_err(|_| Error::refused())
     }
 }
@@ -264,6 +272,9 @@ async fn wait_ended(generation: u64) {
 /// results, tasks sent after get an error, then `launch` returns. Resolves once the
 /// engine is offline.
 ///
+/// Called from a host function, it only asks the engine to stop and returns at once:
+/// the task that made the host call is one of those the stop waits for.
+///
 /// Errors with [`crate::ErrorKind::PySyncEngineStateError`] if no engine is running.
 pub async fn stop() -> Result<()> {
     stop_launch(current()?).await;
@@ -294,9 +305,15 @@ async fn stop_launch(launch: Arc<Launch>) -> Option<Instant> {
     let deadline = launch.stop_deadline();
     // Tasks sent from now on, and callers waiting for room, get an error.
     launch.in_flight.close();
-    // A send error means the launch is ending already: just wait with it.
-    let _ = launch.send(Envelope::Stop);
+    // A send error means the launch is ending already: just wait with it. (Not
+    // `send`: a stop queued behind the host call the engine thread waits for is fine.)
+    let _ = launch.engine.send(Envelope::Stop);
     let generation = launch.generation;
+    if host::scope::in_host_call() {
+        // The task that made this host call is one `stop` waits for: it ends once
+        // this returns, so waiting here would wait forever.
+        return deadline;
+    }
     let Some(deadline) = deadline else {
         drop(launch);
         wait_ended(generation).await;

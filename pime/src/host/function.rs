@@ -12,24 +12,26 @@
 //! Either way a panic in the host function raises `pime.HostError` and the engine
 //! keeps serving.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use arc_swap::ArcSwapOption;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyDict, PyModule, PyTuple};
 use serde_value::Value;
 use tokio::runtime::Handle;
 use tokio::task::AbortHandle;
 
+use super::arguments::{collect_args, current_context};
 use super::scope::HostCall;
-use super::spec::{ArgError, HostArgs, HostBody, HostFunctionSpec, HostFuture, PlainBody};
+use super::spec::{
+    ArgError, AsyncBody, HostArgs, HostBody, HostFunctionSpec, HostFuture, PlainBody,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool;
 use crate::python::call_span::CallSpan;
@@ -45,8 +47,6 @@ pub(crate) struct FunctionShared {
     spec: HostFunctionSpec,
     /// The runtime host futures run on.
     runtime: Handle,
-    /// Cleared when the registration that made this function is dropped.
-    live: Arc<AtomicBool>,
 }
 
 impl FunctionShared {
@@ -60,18 +60,44 @@ impl FunctionShared {
         self.spec.doc
     }
 
-    pub(crate) fn new(
-        module: &'static str,
-        spec: HostFunctionSpec,
-        runtime: Handle,
-        live: Arc<AtomicBool>,
-    ) -> Arc<Self> {
+    pub(crate) fn new(module: &'static str, spec: HostFunctionSpec, runtime: Handle) -> Arc<Self> {
         Arc::new(FunctionShared {
             module,
             qualified: format!("{module}.{}", spec.name),
             spec,
             runtime,
-            live,
+        })
+    }
+}
+
+/// Where the Python objects of one function find what they call: the registration
+/// of the engine set-up that is live, swapped by the next one (so `from app import
+/// get_user`, done during an earlier launch, calls the new host), empty once none is.
+pub(crate) struct FunctionSlot {
+    module: &'static str,
+    name: &'static str,
+    pub(crate) current: ArcSwapOption<FunctionShared>,
+}
+
+impl FunctionSlot {
+    pub(crate) fn new(module: &'static str, name: &'static str) -> Arc<Self> {
+        Arc::new(FunctionSlot {
+            module,
+            name,
+            current: ArcSwapOption::empty(),
+        })
+    }
+
+    /// What the function calls now, or the `HostError` of a set-up that is gone.
+    fn shared(&self, py: Python<'_>) -> PyResult<Arc<FunctionShared>> {
+        self.current.load_full().ok_or_else(|| {
+            host_error(
+                py,
+                &Error::engine_state(format!(
+                    "{}.{}(): the engine set-up that registered this host module is gone",
+                    self.module, self.name
+                )),
+            )
         })
     }
 }
@@ -80,13 +106,13 @@ impl FunctionShared {
 // `dict`: each instance carries its function's docstring as `__doc__`.
 #[pyclass(frozen, dict, module = "pime", name = "host_function")]
 pub(crate) struct HostFunction {
-    pub(crate) shared: Arc<FunctionShared>,
+    pub(crate) slot: Arc<FunctionSlot>,
 }
 
 /// `module.aio.name(...)`: a call that returns an awaitable.
 #[pyclass(frozen, dict, module = "pime", name = "aio_host_function")]
 pub(crate) struct AioHostFunction {
-    pub(crate) shared: Arc<FunctionShared>,
+    pub(crate) slot: Arc<FunctionSlot>,
 }
 
 /// Aborts a spawned host future: the done-callback of an `aio` call's asyncio future
@@ -105,8 +131,8 @@ impl HostFunction {
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        let shared = &self.shared;
-        let host_args = collect_args(shared, args, kwargs)?;
+        let shared = &self.slot.shared(py)?;
+        let host_args = collect_args(&shared.spec, &shared.qualified, args, kwargs)?;
         let call = HostCall::here(current_context(py)?, CallSpan::of_python_caller(py)?);
         let outcome = match &shared.spec.body {
             HostBody::Sync(body) => run_plain(py, shared, body, host_args, call)?,
@@ -120,11 +146,7 @@ impl HostFunction {
                         shared.spec.name
                     )));
                 }
-                let future = body(host_args).map_err(type_error)?;
-                let future = call.scope(CatchUnwind {
-                    future,
-                    names: shared.names(),
-                });
+                let future = call.scope(start_async(py, shared, body, host_args)?);
                 pool::block_on_lending(py, &shared.runtime, future)
             }
         };
@@ -132,12 +154,12 @@ impl HostFunction {
     }
 
     fn __repr__(&self) -> String {
-        format!("<host function {}>", self.shared.qualified)
+        format!("<host function {}.{}>", self.slot.module, self.slot.name)
     }
 
     #[getter]
     fn __name__(&self) -> &'static str {
-        self.shared.spec.name
+        self.slot.name
     }
 }
 
@@ -150,7 +172,7 @@ impl AioHostFunction {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let shared = &self.shared;
+        let shared = &self.slot.shared(py)?;
         let Some(event_loop) = running_loop(py)? else {
             return Err(PyRuntimeError::new_err(format!(
                 "{0}.aio.{1}() returns an awaitable for async code (no event loop runs in \
@@ -160,11 +182,11 @@ impl AioHostFunction {
                 shared.qualified
             )));
         };
-        let host_args = collect_args(shared, args, kwargs)?;
+        let host_args = collect_args(&shared.spec, &shared.qualified, args, kwargs)?;
         let call = HostCall::here(current_context(py)?, CallSpan::of_python_caller(py)?);
         let awaitable = event_loop.call_method0("create_future")?;
-        let future: HostFuture = match &shared.spec.body {
-            HostBody::Async(body) => body(host_args).map_err(type_error)?,
+        let future = match &shared.spec.body {
+            HostBody::Async(body) => start_async(py, shared, body, host_args)?,
             // A plain `fn` is quick by contract: it runs here, and the awaitable is
             // settled before it is returned.
             HostBody::Sync(body) => {
@@ -174,13 +196,12 @@ impl AioHostFunction {
                 return Ok(awaitable);
             }
         };
-        let future = call.scope(CatchUnwind {
-            future,
-            names: shared.names(),
-        });
+        let future = call.scope(future);
+        // Held weakly: an awaitable nobody holds any more (never awaited, or its task
+        // is gone) is collected, and its finalizer drops the Rust future.
         let completion = Completion {
             event_loop: event_loop.unbind(),
-            awaitable: awaitable.clone().unbind(),
+            awaitable: weakref(py, "ref")?.call1((&awaitable,))?.unbind(),
             shared: Arc::clone(shared),
         };
         let task = shared.runtime.spawn(async move {
@@ -193,17 +214,21 @@ impl AioHostFunction {
                 abort: task.abort_handle(),
             },
         )?;
-        awaitable.call_method1("add_done_callback", (abort,))?;
+        awaitable.call_method1("add_done_callback", (&abort,))?;
+        weakref(py, "finalize")?.call1((&awaitable, abort, py.None()))?;
         Ok(awaitable)
     }
 
     fn __repr__(&self) -> String {
-        format!("<awaitable host function {}>", self.shared.qualified)
+        format!(
+            "<awaitable host function {}.{}>",
+            self.slot.module, self.slot.name
+        )
     }
 
     #[getter]
     fn __name__(&self) -> &'static str {
-        self.shared.spec.name
+        self.slot.name
     }
 }
 
@@ -212,6 +237,32 @@ impl AbortOnDone {
     fn __call__(&self, _future: &Bound<'_, PyAny>) {
         self.abort.abort();
     }
+}
+
+/// Decodes the arguments of an `async fn` and makes its future (a panic in either,
+/// in a `Deserialize` say, is its error too).
+fn start_async(
+    py: Python<'_>,
+    shared: &FunctionShared,
+    body: &Arc<AsyncBody>,
+    host_args: HostArgs,
+) -> PyResult<CatchUnwind> {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| body(host_args))) {
+        Ok(future) => Ok(CatchUnwind {
+            future: future.map_err(type_error)?,
+            names: shared.names(),
+        }),
+        Err(payload) => Err(host_error(py, &panicked(shared.names(), payload))),
+    }
+}
+
+/// `weakref.<name>`.
+fn weakref<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    static WEAKREF: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    WEAKREF
+        .get_or_try_init(py, || Ok::<_, PyErr>(py.import("weakref")?.unbind()))?
+        .bind(py)
+        .getattr(name)
 }
 
 /// Runs a plain `fn` host function on this thread, GIL released, inside `call` and
@@ -238,23 +289,23 @@ fn run_plain(
 /// Where an `aio` call's outcome goes.
 struct Completion {
     event_loop: Py<PyAny>,
+    /// A `weakref.ref` to the asyncio future.
     awaitable: Py<PyAny>,
     shared: Arc<FunctionShared>,
 }
 
 impl Completion {
     /// Settles the awaitable from the runtime's thread (through the loop's
-    /// `call_soon_threadsafe`; a loop that has closed meanwhile has no one awaiting).
+    /// `call_soon_threadsafe`; a loop that has closed meanwhile has no one awaiting,
+    /// nor has an awaitable that was collected).
     fn settle(self, outcome: Result<Value>) {
         Python::attach(|py| {
+            let awaitable = match self.awaitable.bind(py).call0() {
+                Ok(awaitable) if !awaitable.is_none() => awaitable,
+                _ => return,
+            };
             let (ok, value) = settlement(py, &self.shared, outcome);
-            if let Err(err) = settle(
-                py,
-                self.event_loop.bind(py),
-                self.awaitable.bind(py),
-                ok,
-                value,
-            ) {
+            if let Err(err) = settle(py, self.event_loop.bind(py), &awaitable, ok, value) {
                 log::warn!(target: "pime", "cannot settle {}(): {err}", self.shared.qualified);
             }
         });
@@ -284,105 +335,6 @@ fn settle(
         .getattr("settle_host_call")?
         .call1((event_loop, awaitable, ok, value))
         .map(drop)
-}
-
-/// The arguments as [`Value`]s by parameter, with Python's own `TypeError`s for
-/// arguments the function does not take.
-fn collect_args(
-    shared: &FunctionShared,
-    args: &Bound<'_, PyTuple>,
-    kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<HostArgs> {
-    if !shared.live.load(Ordering::Acquire) {
-        return Err(host_error(
-            args.py(),
-            &Error::engine_state(format!(
-                "{}(): the engine set-up that registered this host module is gone",
-                shared.qualified
-            )),
-        ));
-    }
-    let spec = &shared.spec;
-    let name = &shared.qualified;
-    let params = spec.params;
-    if args.len() > params.len() {
-        return Err(PyTypeError::new_err(format!(
-            "{name}() takes {} argument{} but {} were given",
-            params.len(),
-            if params.len() == 1 { "" } else { "s" },
-            args.len()
-        )));
-    }
-    let mut values: Vec<Option<Value>> = Vec::with_capacity(params.len());
-    values.resize_with(params.len(), || None);
-    for (index, arg) in args.iter().enumerate() {
-        values[index] = Some(convert_arg(name, params[index], &arg)?);
-    }
-    if let Some(kwargs) = kwargs {
-        for (key, arg) in kwargs.iter() {
-            let key = key.cast::<PyString>()?.to_str()?;
-            let Some(index) = params.iter().position(|param| *param == key) else {
-                return Err(PyTypeError::new_err(format!(
-                    "{name}() got an unexpected keyword argument '{key}' (it takes: {})",
-                    params.join(", ")
-                )));
-            };
-            if values[index].is_some() {
-                return Err(PyTypeError::new_err(format!(
-                    "{name}() got multiple values for argument '{key}'"
-                )));
-            }
-            values[index] = Some(convert_arg(name, key, &arg)?);
-        }
-    }
-    Ok(HostArgs {
-        function: spec.name,
-        params,
-        values,
-    })
-}
-
-fn convert_arg(function: &str, param: &str, arg: &Bound<'_, PyAny>) -> PyResult<Value> {
-    value::from_python(arg, param).map_err(|error| {
-        PyTypeError::new_err(format!(
-            "{function}() argument '{param}': {}",
-            error.message
-        ))
-    })
-}
-
-/// The context of the task this thread (or this coroutine) runs: `pime.context()`.
-fn current_context(py: Python<'_>) -> PyResult<Option<BTreeMap<String, Value>>> {
-    static CONTEXT_VAR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let var = CONTEXT_VAR.get_or_try_init(py, || {
-        sources::register(py)?;
-        Ok::<_, PyErr>(py.import("pime")?.getattr("_CONTEXT")?.unbind())
-    })?;
-    // `pime._CONTEXT.get()` through the C API: this runs on every host call.
-    let mut value = std::ptr::null_mut();
-    // SAFETY: the GIL is held (`py`); `var` is a `contextvars.ContextVar` (the
-    // module's `_CONTEXT`), and `value` receives a new reference (its default, None,
-    // when the variable is not set) or stays null on error.
-    let status =
-        unsafe { pyo3::ffi::PyContextVar_Get(var.as_ptr(), std::ptr::null_mut(), &mut value) };
-    if status < 0 || value.is_null() {
-        return Err(PyErr::fetch(py));
-    }
-    // SAFETY: `value` is a new, non-null reference owned from here on.
-    let values = unsafe { Bound::from_owned_ptr(py, value) };
-    if values.is_none() {
-        return Ok(None);
-    }
-    let dict = PyDict::new(py);
-    dict.call_method1("update", (values,))?;
-    let mut context = BTreeMap::new();
-    for (key, item) in dict.iter() {
-        let key: String = key.extract()?;
-        let item = value::from_python(&item, &key)
-            .map_err(|e| PyTypeError::new_err(format!("pime.context() value: {}", e.message)))?;
-        context.insert(key, item);
-    }
-    Ok(Some(context))
 }
 
 /// The asyncio loop running in this thread, if one is.

@@ -8,6 +8,7 @@
 //!   ways a call waits: a sync call blocks its thread with the GIL released (a pool
 //!   worker lends its place in the pool meanwhile), an `aio` call gives the event loop an
 //!   awaitable.
+//! * `arguments`: a call's arguments as values by parameter, and the caller's context.
 //! * `scope`: what a host function sees of the call that made it (the task's context,
 //!   the call's span), and the check that keeps a host call on the engine thread from
 //!   waiting for the engine thread.
@@ -15,6 +16,7 @@
 //! May use: `pool` (a waiting worker lends its place), `python`, `value`, `error`.
 //! Used by `engine` (registration) and `client` (the context nested calls inherit).
 
+mod arguments;
 mod function;
 mod module;
 pub(crate) mod scope;
@@ -23,5 +25,6 @@ mod spec;
 pub(crate) use module::HostRegistration;
 pub use scope::context;
 pub use spec::{
-    ArgError, HostArgs, HostBody, HostFunctionSpec, HostFuture, HostModule, HostSpec, PlainBody,
+    ArgError, AsyncBody, HostArgs, HostBody, HostFunctionSpec, HostFuture, HostModule, HostSpec,
+    PlainBody,
 };

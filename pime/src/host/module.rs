@@ -4,18 +4,18 @@
 //!
 //! A name already taken is refused (another host module, a module already imported,
 //! or one Python could import from `sys.path`), except a host module PIME registered
-//! before: that module object is filled anew, so a broker that imported it during an
-//! earlier launch calls the new functions. When the registration is dropped its
-//! functions stop working (they raise `pime.HostError`); the module stays.
+//! before: that module and its function objects are kept and pointed at the new host,
+//! so a broker that imported it (or `from app import get_user`) during an earlier
+//! launch calls the new functions. When the registration is dropped its functions
+//! stop working (they raise `pime.HostError`); the module stays.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule};
 use tokio::runtime::Handle;
 
-use super::function::{AioHostFunction, FunctionShared, HostFunction};
+use super::function::{AioHostFunction, FunctionShared, FunctionSlot, HostFunction};
 use super::spec::HostSpec;
 use crate::error::{Error, ErrorKind, Result};
 use crate::python::exceptions::exec_error_in;
@@ -26,7 +26,8 @@ const MARK: &str = "__pime_host__";
 /// A host module registered in `sys.modules`, live until dropped.
 pub(crate) struct HostRegistration {
     module: &'static str,
-    live: Arc<AtomicBool>,
+    /// Each function's slot, with what this registration put in it.
+    functions: Vec<(Arc<FunctionSlot>, Arc<FunctionShared>)>,
 }
 
 impl std::fmt::Debug for HostRegistration {
@@ -50,7 +51,7 @@ impl HostRegistration {
                 "two host modules are named `{name}`; give each its own `module = \"..\"`"
             )));
         }
-        let live = Arc::new(AtomicBool::new(true));
+        let mut functions = Vec::new();
         let build = || -> PyResult<std::result::Result<(), Error>> {
             let sys_modules = py.import("sys")?.getattr("modules")?;
             let module = match sys_modules.get_item(name).ok() {
@@ -80,23 +81,52 @@ impl HostRegistration {
                 }
             };
             module.setattr("__doc__", spec.doc)?;
+            let previous_aio = module.getattr("aio").ok();
             let aio = PyDict::new(py);
             for function in spec.functions {
                 let function_name = function.name;
-                let shared =
-                    FunctionShared::new(name, function, runtime.clone(), Arc::clone(&live));
+                let shared = FunctionShared::new(name, function, runtime.clone());
                 let doc = shared.doc();
-                let sync = Bound::new(
-                    py,
-                    HostFunction {
-                        shared: Arc::clone(&shared),
-                    },
-                )?;
+                // The objects an earlier launch made are kept, pointed at this host.
+                let sync = match module.getattr(function_name).ok() {
+                    Some(existing) if existing.is_instance_of::<HostFunction>() => {
+                        existing.cast_into::<HostFunction>()?
+                    }
+                    _ => Bound::new(
+                        py,
+                        HostFunction {
+                            slot: FunctionSlot::new(name, function_name),
+                        },
+                    )?,
+                };
+                let slot = Arc::clone(&sync.get().slot);
+                let awaitable = match previous_aio
+                    .as_ref()
+                    .and_then(|previous| previous.getattr(function_name).ok())
+                {
+                    Some(existing) if existing.is_instance_of::<AioHostFunction>() => {
+                        existing.cast_into::<AioHostFunction>()?
+                    }
+                    _ => Bound::new(
+                        py,
+                        AioHostFunction {
+                            slot: Arc::clone(&slot),
+                        },
+                    )?,
+                };
                 sync.setattr("__doc__", doc)?;
-                module.setattr(function_name, sync)?;
-                let awaitable = Bound::new(py, AioHostFunction { shared })?;
                 awaitable.setattr("__doc__", doc)?;
-                aio.set_item(function_name, awaitable)?;
+                module.setattr(function_name, &sync)?;
+                aio.set_item(function_name, &awaitable)?;
+                // Both objects of one function share its slot, but an `aio` object kept
+                // from an earlier host may have its own: point both here.
+                let aio_slot = &awaitable.get().slot;
+                if !Arc::ptr_eq(aio_slot, &slot) {
+                    aio_slot.current.store(Some(Arc::clone(&shared)));
+                    functions.push((Arc::clone(aio_slot), Arc::clone(&shared)));
+                }
+                slot.current.store(Some(Arc::clone(&shared)));
+                functions.push((slot, shared));
             }
             let namespace = py
                 .import("types")?
@@ -112,13 +142,19 @@ impl HostRegistration {
                 &format!("cannot register the host module `{name}`"),
             )
         })??;
-        Ok(HostRegistration { module: name, live })
+        Ok(HostRegistration {
+            module: name,
+            functions,
+        })
     }
 }
 
 impl Drop for HostRegistration {
     fn drop(&mut self) {
-        self.live.store(false, Ordering::Release);
+        for (slot, registered) in &self.functions {
+            // Emptied only if no later registration filled it meanwhile.
+            slot.current.compare_and_swap(registered, None);
+        }
     }
 }
 

@@ -7,8 +7,6 @@
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use serde_value::Value;
 
@@ -46,6 +44,11 @@ pub fn context() -> BTreeMap<String, Value> {
     CURRENT
         .try_with(|call| call.context.clone().unwrap_or_default())
         .unwrap_or_default()
+}
+
+/// Whether this runs inside a host function (its future, or its body).
+pub(crate) fn in_host_call() -> bool {
+    CURRENT.try_with(|_| ()).is_ok()
 }
 
 /// The context a task sent from inside a host function inherits, if any.
@@ -96,48 +99,15 @@ impl HostCall {
         }
     }
 
-    /// Whether there is nothing to carry: no context, not on the engine thread, no
-    /// span. Then the host function runs as it is, which is what the common case
-    /// costs.
-    fn is_empty(&self) -> bool {
-        self.context.is_none() && !self.on_engine_thread && !self.span.is_active()
-    }
-
     /// Runs `future` inside this call.
-    pub(crate) fn scope<F>(mut self, future: F) -> Scoped<F>
-    where
-        F: Future + Unpin + Send + 'static,
-    {
-        if self.is_empty() {
-            return Scoped::Plain(future);
-        }
+    pub(crate) fn scope<F: Future>(mut self, future: F) -> impl Future<Output = F::Output> {
         let span = std::mem::take(&mut self.span);
-        Scoped::InCall(Box::pin(CURRENT.scope(self, span.instrument(future))))
+        CURRENT.scope(self, span.instrument(future))
     }
 
     /// Runs `f` inside this call.
     pub(crate) fn sync_scope<R>(mut self, f: impl FnOnce() -> R) -> R {
-        if self.is_empty() {
-            return f();
-        }
         let span = std::mem::take(&mut self.span);
         span.in_scope(|| CURRENT.sync_scope(self, f))
-    }
-}
-
-/// A host future, inside its call when there is something to carry.
-pub(crate) enum Scoped<F: Future> {
-    Plain(F),
-    InCall(Pin<Box<dyn Future<Output = F::Output> + Send>>),
-}
-
-impl<F: Future + Unpin> Future for Scoped<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        match self.get_mut() {
-            Scoped::Plain(future) => Pin::new(future).poll(cx),
-            Scoped::InCall(future) => future.as_mut().poll(cx),
-        }
     }
 }

@@ -74,6 +74,10 @@ pub type HostFuture = Pin<Box<dyn Future<Output = Result<Value>> + Send>>;
 #[doc(hidden)]
 pub type PlainBody = dyn Fn(HostArgs) -> std::result::Result<Result<Value>, ArgError> + Send + Sync;
 
+/// The body of an `async fn` host function: decodes the arguments, makes the future.
+#[doc(hidden)]
+pub type AsyncBody = dyn Fn(HostArgs) -> std::result::Result<HostFuture, ArgError> + Send + Sync;
+
 /// A host function's body: it decodes the arguments (an [`ArgError`] becomes Python's
 /// `TypeError`), then calls the trait method.
 #[doc(hidden)]
@@ -82,7 +86,7 @@ pub enum HostBody {
     /// A plain `fn`: runs on the calling thread, GIL released.
     Sync(Arc<PlainBody>),
     /// An `async fn`: its future runs on the engine's tokio runtime.
-    Async(Arc<dyn Fn(HostArgs) -> std::result::Result<HostFuture, ArgError> + Send + Sync>),
+    Async(Arc<AsyncBody>),
 }
 
 impl fmt::Debug for HostBody {

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use super::envelope::Envelope;
 use super::reply::{ReplySlot, ReplyTo};
-use crate::python::sources;
+use crate::python::coroutines::{cancel_now, cancel_soon};
 use crate::waiting::lock;
 
 /// The wake-up that forwards one Python future to its engine for cancelling.
@@ -31,10 +31,18 @@ impl Wake for CancelOnDrop {
         let Some(future) = lock(&self.future).take() else {
             return;
         };
-        // The engine gone (the send fails too when it is stopping): its loop ends the
-        // coroutine anyway.
-        if let Some(engine) = self.engine.upgrade() {
-            let _ = engine.send(Envelope::Cancel(future));
+        // With the engine stopping (or gone) its thread takes no envelope any more, but
+        // the event loop runs on, and a graceful stop waits for the coroutine.
+        let unsent = match self.engine.upgrade() {
+            // A failed send gives the envelope back.
+            Some(engine) => match engine.send(Envelope::Cancel(future)) {
+                Err(mpsc::error::SendError(Envelope::Cancel(future))) => Some(future),
+                _ => None,
+            },
+            None => Some(future),
+        };
+        if let Some(future) = unsent {
+            cancel_soon(future);
         }
     }
 }
@@ -59,16 +67,5 @@ pub(crate) fn cancel_when_abandoned(
     if abandoned {
         // Gone already: cancel now (we hold the GIL).
         cancel_now(future);
-    }
-}
-
-/// Cancels `future`; the coroutine behind it sees `CancelledError` on the loop, and
-/// the future is marked as cancelled by PIME (`_pime_runtime.cancel`).
-pub(crate) fn cancel_now(future: &Bound<'_, PyAny>) {
-    let py = future.py();
-    let cancelled =
-        sources::runtime(py).and_then(|runtime| runtime.call_method1("cancel", (future,)));
-    if let Err(e) = cancelled {
-        log::warn!(target: "pime", "cancelling an abandoned coroutine raised: {e}");
     }
 }

@@ -10,6 +10,7 @@ use super::interrupt::Interrupt;
 use super::reply::ReplyTo;
 use crate::error::{Error, Result};
 use crate::python::call_span::CallSpan;
+use crate::python::coroutines::cancel_soon;
 use crate::task::PyTask;
 
 /// A task on its way to the thread that runs it: where its outcome goes (`None` for
@@ -47,8 +48,9 @@ pub(crate) enum Envelope {
 
 impl Envelope {
     /// Answers what the envelope asks for without doing it (the launch is ending):
-    /// a task with `error`, a reload with an error; a cancel or a stop needs nothing
-    /// (the loop's coroutines end with the engine).
+    /// a task with `error`, a reload with an error; a stop needs nothing. A cancel is
+    /// still done (from a thread of its own: the event loop outlives the launch, and a
+    /// stop waits for the coroutine).
     pub(crate) fn refuse(self, error: Error) {
         match self {
             Envelope::Task(submission) => submission.fail(error),
@@ -57,7 +59,8 @@ impl Envelope {
                     "the PIME engine stopped before reloading",
                 )));
             }
-            Envelope::Cancel(_) | Envelope::Stop => {}
+            Envelope::Cancel(future) => cancel_soon(future),
+            Envelope::Stop => {}
         }
     }
 }

@@ -59,15 +59,31 @@ impl InFlight {
                 .map_err(|_| Error::refused())?,
             Err(tokio::sync::TryAcquireError::Closed) => return Err(Error::refused()),
         };
+        Ok(self.admission(Some(permit)))
+    }
+
+    /// Admits a task at once, beyond the limit if need be: a task sent by a host
+    /// function, on behalf of a task admitted already (part of its work). Waiting for
+    /// room there could wait forever: the places may all be held by tasks that wait
+    /// for such tasks. An error once the launch is stopping.
+    pub(crate) fn admit_nested(self: &Arc<Self>) -> Result<Admission> {
+        match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) => Ok(self.admission(Some(permit))),
+            Err(tokio::sync::TryAcquireError::NoPermits) => Ok(self.admission(None)),
+            Err(tokio::sync::TryAcquireError::Closed) => Err(Error::refused()),
+        }
+    }
+
+    fn admission(self: &Arc<Self>, permit: Option<OwnedSemaphorePermit>) -> Admission {
         self.live.fetch_add(1, Ordering::AcqRel);
         COUNTERS.submitted();
         COUNTERS.gauge_up(Gauge::Queued);
-        Ok(Admission {
+        Admission {
             _permit: permit,
             in_flight: Arc::clone(self),
             running: None,
             outcome: Outcome::Failed,
-        })
+        }
     }
 
     /// Refuses admissions from now on; callers waiting for room get an error.
@@ -117,7 +133,8 @@ impl InFlight {
 /// Dropping it (however the task ends, or if it is dropped unrun) frees the place.
 #[derive(Debug)]
 pub(crate) struct Admission {
-    _permit: OwnedSemaphorePermit,
+    /// `None` for a nested task admitted beyond the limit.
+    _permit: Option<OwnedSemaphorePermit>,
     in_flight: Arc<InFlight>,
     /// `Some` once the task runs: the key of its reply slot in `outstanding`, if kept.
     running: Option<Option<usize>>,

@@ -22,7 +22,6 @@ mod reply;
 mod shared_broker;
 mod stream_pump;
 
-pub(crate) use cancel::cancel_now;
 pub(crate) use envelope::{Envelope, ReloadRequest, Submission};
 pub(crate) use in_flight::InFlight;
 pub(crate) use interrupt::Interrupt;

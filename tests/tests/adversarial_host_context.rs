@@ -1,0 +1,282 @@
+//! Adversarial: task context (and tracing span) of a host call on `.thread_pool(1, 1)`
+//! while the waiting worker serves *another* task with another context on the same
+//! thread ("serves the pool meanwhile"); concurrent aio calls with different contexts;
+//! a context the plugin poisons with an unconvertible value.
+//!
+//! README: "`pime::context()` in a host function returns the context of the task whose
+//! Python code called it"; Tracing: "host functions the plugin calls run inside the
+//! same span".
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use pime::Value;
+use pime_tests::{s, task};
+use tracing::field::{Field, Visit};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::Layer;
+
+#[derive(Default)]
+struct Fields(BTreeMap<String, String>);
+
+impl Visit for Fields {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().into(), format!("{value:?}"));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().into(), value.into());
+    }
+}
+
+/// An event message, and the commands of the enclosing pime.call spans, innermost first.
+type Recorded = (String, Vec<String>);
+
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<Recorded>>>);
+
+impl<S> Layer<S> for Recorder
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: Context<'_, S>,
+    ) {
+        let mut fields = Fields::default();
+        attrs.record(&mut fields);
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(fields);
+        }
+    }
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        ctx: Context<'_, S>,
+    ) {
+        if let Some(span) = ctx.span(id) {
+            if let Some(fields) = span.extensions_mut().get_mut::<Fields>() {
+                values.record(fields);
+            }
+        }
+    }
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let Some(message) = fields.0.get("message").cloned() else {
+            return;
+        };
+        if !message.starts_with("host ") {
+            return;
+        }
+        let scope = ctx
+            .event_scope(event)
+            .map(|scope| {
+                scope
+                    .filter(|span| span.name() == "pime.call")
+                    .map(|span| {
+                        span.extensions()
+                            .get::<Fields>()
+                            .and_then(|f| f.0.get("command").cloned())
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.0.lock().unwrap().push((message, scope));
+    }
+}
+
+#[pime::host_module(module = "ctx_app")]
+pub trait CtxApp {
+    /// [request_id before, request_id after] waiting for `gate`.
+    async fn around(&self, gate: String) -> pime::Result<Vec<Option<String>>>;
+    fn read(&self) -> pime::Result<Option<String>>;
+    async fn nested_read(&self) -> pime::Result<String>;
+}
+
+static GATES: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+static NOTIFY: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+fn rid() -> Option<String> {
+    match pime::context().get("request_id") {
+        Some(Value::String(id)) => Some(id.clone()),
+        _ => None,
+    }
+}
+
+fn open(gate: &str) {
+    GATES
+        .lock()
+        .unwrap()
+        .get_or_insert_with(HashSet::new)
+        .insert(gate.into());
+    NOTIFY.notify_waiters();
+}
+
+struct Impl;
+
+impl CtxApp for Impl {
+    async fn around(&self, gate: String) -> pime::Result<Vec<Option<String>>> {
+        let before = rid();
+        tracing::info!("host before {gate}");
+        loop {
+            let notified = NOTIFY.notified();
+            if GATES
+                .lock()
+                .unwrap()
+                .get_or_insert_with(HashSet::new)
+                .contains(&gate)
+            {
+                break;
+            }
+            notified.await;
+        }
+        tracing::info!("host after {gate}");
+        Ok(vec![before, rid()])
+    }
+    fn read(&self) -> pime::Result<Option<String>> {
+        tracing::info!("host read");
+        Ok(rid())
+    }
+    async fn nested_read(&self) -> pime::Result<String> {
+        Ok(format!("{:?}", pime::call(task("ctx_read", &[])).await))
+    }
+}
+
+fn with_rid(command: &str, params: &[(&str, Value)], id: &str) -> pime::PyTask {
+    let mut t = task(command, params);
+    t.set_context("request_id", s(id));
+    t
+}
+
+fn map(entries: &[(&str, Value)]) -> Value {
+    Value::Map(entries.iter().map(|(k, v)| (s(k), v.clone())).collect())
+}
+
+async fn bounded<T>(what: &str, seconds: u64, f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(seconds), f)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no answer within {seconds} s (hang)"))
+}
+
+async fn wait_event(recorder: &Recorder, message: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !recorder.0.lock().unwrap().iter().any(|(m, _)| m == message) {
+        assert!(Instant::now() < deadline, "no event {message:?}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn context_and_span_while_the_worker_serves_another_task() {
+    let recorder = Recorder::default();
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(recorder.clone()))
+        .unwrap();
+    let engine = pime_tests::start_with("adversarial_host_context", |b| {
+        b.thread_pool(1, 1)
+            .stop_timeout(Duration::from_secs(3))
+            .host(CtxAppHost::new(Impl))
+    })
+    .await;
+    let mut problems = Vec::new();
+
+    // r1 waits in a sync host call; r2 runs meanwhile on the same (only) worker.
+    let outer = pime_tests::spawn_sent(with_rid("ctx_wait", &[("gate", s("g1"))], "r1")).await;
+    wait_event(&recorder, "host before g1").await;
+    let inner = bounded(
+        "ctx_read while r1 waits",
+        10,
+        pime::call(with_rid("ctx_read", &[], "r2")),
+    )
+    .await;
+    let want_inner = map(&[("py", s("r2")), ("host", s("r2"))]);
+    if inner != Ok(Some(want_inner)) {
+        problems.push(format!("the task served meanwhile (r2) saw: {inner:?}"));
+    }
+    open("g1");
+    let outer = bounded("ctx_wait", 10, outer).await.unwrap();
+    let want_outer = map(&[
+        ("py_before", s("r1")),
+        ("host", Value::Seq(vec![s("r1"), s("r1")])),
+        ("py_after", s("r1")),
+    ]);
+    if outer != Ok(Some(want_outer)) {
+        problems.push(format!(
+            "the waiting task (r1) saw after r2 ran on its thread: {outer:?}"
+        ));
+    }
+
+    // Two aio calls at once, different contexts, woken in reverse order.
+    let a = pime_tests::spawn_sent(with_rid("ctx_wait_async", &[("gate", s("g3"))], "r3")).await;
+    let b = pime_tests::spawn_sent(with_rid("ctx_wait_async", &[("gate", s("g4"))], "r4")).await;
+    wait_event(&recorder, "host before g3").await;
+    wait_event(&recorder, "host before g4").await;
+    open("g4");
+    let b = bounded("r4", 10, b).await.unwrap();
+    open("g3");
+    let a = bounded("r3", 10, a).await.unwrap();
+    for (got, id) in [(a, "r3"), (b, "r4")] {
+        let want = map(&[
+            ("py_before", s(id)),
+            ("host", Value::Seq(vec![s(id), s(id)])),
+            ("py_after", s(id)),
+        ]);
+        if got != Ok(Some(want)) {
+            problems.push(format!("concurrent aio {id}: {got:?}"));
+        }
+    }
+
+    // Spans: each host event is inside its own task's pime.call.
+    let events = recorder.0.lock().unwrap().clone();
+    for (message, command) in [
+        ("host before g1", "ctx_wait"),
+        ("host after g1", "ctx_wait"),
+        ("host read", "ctx_read"),
+        ("host before g3", "ctx_wait_async"),
+        ("host after g3", "ctx_wait_async"),
+        ("host after g4", "ctx_wait_async"),
+    ] {
+        let scope = events
+            .iter()
+            .find(|(m, _)| m == message)
+            .map(|(_, s)| s.clone());
+        if scope.as_ref().and_then(|s| s.first()).map(String::as_str) != Some(command) {
+            problems.push(format!(
+                "event {message:?}: pime.call spans {scope:?}, expected innermost {command:?}"
+            ));
+        }
+    }
+
+    // The plugin poisons its own context.
+    let poisoned = bounded(
+        "poison_context",
+        10,
+        pime::call(with_rid("poison_context", &[], "r5")),
+    )
+    .await;
+    eprintln!("poisoned context: {poisoned:?}");
+    match &poisoned {
+        Ok(Some(Value::String(text))) if text.starts_with("read-only") => {}
+        Ok(Some(Value::Map(m))) => {
+            if m.get(&s("read")) != Some(&s("r5")) {
+                problems.push(format!(
+                    "a host call after the plugin put object() in pime.context(): {poisoned:?}"
+                ));
+            }
+        }
+        other => problems.push(format!("poison_context: {other:?}")),
+    }
+
+    let alive = bounded("alive", 10, pime::call(task("ctx_read", &[]))).await;
+    assert_eq!(
+        alive,
+        Ok(Some(map(&[("py", Value::Unit), ("host", Value::Unit)])))
+    );
+    bounded("stop", 20, engine.stop()).await.unwrap();
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}

@@ -1,0 +1,201 @@
+//! Adversarial: host calls that never end, and host calls from a broker thread, across
+//! `stop()` with a stop timeout and a relaunch.
+//!
+//! README: "With `stop_timeout`, callers of tasks still queued or running after the
+//! deadline get an error; stuck worker threads are left to finish on their own."
+//! "[the host module's] functions raise `HostError` once the engine set-up that
+//! registered them is gone", and "a broker imported during an earlier launch calls the
+//! new one".
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use pime::{ErrorKind, Value};
+use pime_tests::{s, task};
+
+use std::sync::atomic::AtomicUsize;
+
+#[pime::host_module(module = "stop_app")]
+pub trait StopApp {
+    /// Never ends; counts itself in `DROPPED` when its future is dropped.
+    async fn forever(&self) -> pime::Result<()>;
+    fn version(&self) -> pime::Result<String>;
+    async fn context_keys(&self) -> pime::Result<Vec<String>>;
+    async fn slow_echo(&self, text: String) -> pime::Result<String>;
+    /// Calls the broker's `quick` command.
+    async fn call_quick(&self) -> pime::Result<String>;
+    /// Never ends; panics when its future is dropped.
+    async fn panics_when_dropped(&self) -> pime::Result<()>;
+}
+
+pub static STARTED: AtomicUsize = AtomicUsize::new(0);
+pub static DROPPED: AtomicUsize = AtomicUsize::new(0);
+
+struct CountDrop;
+impl Drop for CountDrop {
+    fn drop(&mut self) {
+        DROPPED.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+struct PanicDrop;
+impl Drop for PanicDrop {
+    fn drop(&mut self) {
+        panic!("panic while the host future is dropped");
+    }
+}
+
+pub struct Impl(pub &'static str);
+
+impl StopApp for Impl {
+    async fn forever(&self) -> pime::Result<()> {
+        STARTED.fetch_add(1, Ordering::SeqCst);
+        let _guard = CountDrop;
+        std::future::pending::<()>().await;
+        Ok(())
+    }
+    fn version(&self) -> pime::Result<String> {
+        Ok(self.0.to_string())
+    }
+    async fn context_keys(&self) -> pime::Result<Vec<String>> {
+        Ok(pime::context().into_keys().collect())
+    }
+    async fn slow_echo(&self, text: String) -> pime::Result<String> {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        Ok(text)
+    }
+    async fn call_quick(&self) -> pime::Result<String> {
+        match pime::call(pime::PyTask::new0(pime::Value::String("quick".into()))).await? {
+            Some(pime::Value::String(text)) => Ok(text),
+            other => Ok(format!("{other:?}")),
+        }
+    }
+    async fn panics_when_dropped(&self) -> pime::Result<()> {
+        let _guard = PanicDrop;
+        std::future::pending::<()>().await;
+        Ok(())
+    }
+}
+
+async fn bounded<T>(what: &str, seconds: u64, f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(seconds), f)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no answer within {seconds} s (hang)"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn never_ending_host_calls_and_stop_timeout() {
+    let engine = pime_tests::start_with("adversarial_host_stop", |b| {
+        b.thread_pool(1, 2)
+            .stop_timeout(Duration::from_secs(2))
+            .host(StopAppHost::new(Impl("first")))
+    })
+    .await;
+    assert_eq!(
+        bounded("start_thread", 10, pime::call(task("start_thread", &[]))).await,
+        Ok(Some(Value::Bool(true)))
+    );
+    let sync_forever = pime_tests::spawn_sent(task("forever", &[])).await;
+    let async_forever = pime_tests::spawn_sent(task("forever_async", &[])).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while STARTED.load(Ordering::SeqCst) < 2 {
+        assert!(Instant::now() < deadline, "both forever calls started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // stop() returns by the deadline, and both callers get an error.
+    let started = Instant::now();
+    bounded("stop with a stop timeout", 10, engine.stop())
+        .await
+        .expect("stop is Ok");
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "stop took {took:?}");
+    let sync_outcome = bounded("sync caller", 5, sync_forever).await.unwrap();
+    let async_outcome = bounded("async caller", 5, async_forever).await.unwrap();
+    eprintln!("sync caller: {sync_outcome:?}\nasync caller: {async_outcome:?}");
+    assert_eq!(
+        sync_outcome.as_ref().unwrap_err().kind,
+        ErrorKind::PySyncEngineStateError
+    );
+    assert_eq!(
+        async_outcome.as_ref().unwrap_err().kind,
+        ErrorKind::PySyncEngineStateError
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The abandoned async host future: dropped once the engine that spawned it is gone?
+    eprintln!(
+        "host futures dropped after stop: {} of 2",
+        DROPPED.load(Ordering::SeqCst)
+    );
+
+    // Relaunch with another host: the broker imported before serves it.
+    let engine = pime_tests::start_with("adversarial_host_stop", |b| {
+        b.thread_pool(1, 2)
+            .stop_timeout(Duration::from_secs(2))
+            .host(StopAppHost::new(Impl("second")))
+    })
+    .await;
+    assert_eq!(
+        bounded("quick", 10, pime::call(task("quick", &[]))).await,
+        Ok(Some(s("second")))
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let report = bounded("thread_report", 10, pime::call(task("thread_report", &[])))
+        .await
+        .unwrap()
+        .unwrap();
+    eprintln!("the broker thread saw: {report:?}");
+    let Value::Seq(lines) = &report else {
+        panic!("{report:?}")
+    };
+    for line in lines {
+        let Value::String(line) = line else { panic!() };
+        assert!(
+            line == "ok: first" || line == "ok: second" || line.starts_with("HostError: "),
+            "unexpected outcome of a host call across stop/relaunch: {line}"
+        );
+    }
+    assert!(lines.contains(&s("ok: second")), "{report:?}");
+
+    // A function object stored from the first launch (`stored_sync = app.version` at
+    // import): README says the refilled module serves the new host.
+    let stored = bounded("stored", 10, pime::call(task("stored", &[])))
+        .await
+        .unwrap()
+        .unwrap();
+    let stored_aio = bounded("stored_async", 10, pime::call(task("stored_async", &[])))
+        .await
+        .unwrap()
+        .unwrap();
+    eprintln!("stored from launch 1: sync {stored:?}, aio {stored_aio:?}");
+    let mut problems = Vec::new();
+    if stored != Value::Map([(s("sync"), s("second"))].into_iter().collect()) {
+        problems.push(format!(
+            "`stored_sync = stop_app.version` kept from launch 1, called in launch 2: {stored:?}"
+        ));
+    }
+    if stored_aio != s("second") {
+        problems.push(format!(
+            "`stored_aio = stop_app.aio.version` kept from launch 1, awaited in launch 2: {stored_aio:?}"
+        ));
+    }
+    // The aio host future of launch 1 (its event loop and caller are long gone).
+    let dropped = DROPPED.load(Ordering::SeqCst);
+    if dropped < 1 {
+        problems.push(format!(
+            "the aio host future of a task abandoned at the stop deadline was never dropped \
+             ({dropped} of 2 forever() futures dropped, one launch later)"
+        ));
+    }
+    // The two callers abandoned at launch 1's deadline were answered with errors. The
+    // sync one still runs (its worker is blocked in a host future that never ends), and
+    // the stats say so, as the README documents; the aio one ended with its future.
+    let stats = pime::stats();
+    if stats.in_flight > 1 || stats.queued != 0 {
+        problems.push(format!(
+            "launch 2's stats count more of launch 1's abandoned tasks than still run: {stats:?}"
+        ));
+    }
+    bounded("second stop", 10, engine.stop()).await.unwrap();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
