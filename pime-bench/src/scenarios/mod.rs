@@ -6,7 +6,9 @@ pub mod async_sleep;
 pub mod busy;
 pub mod cpu;
 pub mod latency;
+pub mod mixed;
 pub mod payload;
+pub mod pools;
 pub mod sleep;
 pub mod throughput;
 
