@@ -2,6 +2,8 @@
 //!
 //! * `workers`: the long-lived `pime-worker-N` threads, their bounded queue, how they
 //!   start, end and are abandoned after a stop timeout.
+//! * `scheduler`: which worker takes the next task, and when a parked one is woken
+//!   (at most one searching worker; draining under one GIL hold).
 //! * `spin`: polling for the next task for a moment before parking.
 //! * `gil_handoff`: asking for the GIL promptly when a task is waiting to start
 //!   (also used by the engine thread).
@@ -10,6 +12,7 @@
 //! `error`, `waiting`. Used by `engine`, which starts and stops the pool.
 
 pub(crate) mod gil_handoff;
+mod scheduler;
 pub(crate) mod spin;
 mod workers;
 

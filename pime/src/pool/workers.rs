@@ -10,8 +10,11 @@
 //!
 //! * `min` workers start (and attach) before the engine goes online; more start when a
 //!   task comes and no worker is idle, up to `max`; they stay until the engine stops.
-//! * The queue holds `queue_capacity` tasks; `pime::call` waits for room when it is
-//!   full (backpressure).
+//! * Which worker takes a task, and when a parked one is woken, is [`scheduler`]'s
+//!   business: at most one idle worker searches, and a worker that finishes a task
+//!   runs the queued ones under the same GIL hold (see [`drain`]).
+//! * The launch's bound (`jobs/in_flight.rs`) limits how many tasks the queue holds;
+//!   `pime::call` waits for room (backpressure).
 //! * `stop` closes the queue: the workers run what is in it, then end. After a stop
 //!   timeout the tasks still queued get an error and the workers still running are
 //!   abandoned: they end on their own once their broker returns, and can take nothing
@@ -20,12 +23,14 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_channel::{Receiver, Sender, TryRecvError};
 use pyo3::prelude::*;
 
-use super::{gil_handoff, spin};
+use super::gil_handoff;
+use super::scheduler::{Parked, Parker, Scheduler};
+use super::spin::SPIN_BEFORE_PARKING;
 use crate::error::{Error, ErrorKind, Result};
 use crate::jobs::{Job, JobSettings, SharedBroker, Submission};
 use crate::python::exceptions::panic_to_error;
@@ -37,6 +42,11 @@ use crate::waiting::{lock, wait_until};
 /// recurses deeply through C code behaves as it would in a Python thread. Only the
 /// pages used are committed. The engine thread gets the same.
 pub(crate) const WORKER_STACK_SIZE: usize = 8 << 20;
+
+/// How long a worker runs queued tasks under one GIL hold before it lets the GIL go
+/// for a moment: CPython's default switch interval, so a flood of quick calls lets
+/// the event loop and other Python threads in as often as Python itself would.
+const DRAIN_BUDGET: Duration = Duration::from_millis(5);
 
 /// A pooled task on its way to a worker, with where its outcome goes and the broker
 /// that was current when it was sent (a task sent before a reload runs on the old
@@ -56,24 +66,20 @@ pub(crate) struct PoolConfig {
 
 /// What the callers, the workers and the engine share for one launch.
 struct Shared {
-    /// Each worker takes tasks from its own clone; the engine drains it after a stop
-    /// timeout.
+    /// Workers take tasks from it; the engine drains it after a stop timeout.
     tasks: Receiver<PoolTask>,
     /// Read by callers as they send (see [`PoolTask`]).
     broker: Arc<SharedBroker>,
     settings: Arc<JobSettings>,
     max_workers: usize,
-    /// Idle workers no caller has counted on yet: a worker adds one when it starts
-    /// waiting, a caller takes one for its task. None left means a new worker.
-    idle: AtomicUsize,
+    /// Searching, parking and draining.
+    scheduler: Scheduler,
     /// Worker threads alive (started and not ended).
     live: Mutex<usize>,
     ended: Condvar,
     /// Set when `stop` gave up on the running tasks: a worker then fails whatever it
     /// takes from the queue instead of running it.
     abandoned: AtomicBool,
-    /// Whether a worker is spinning for the next task (at most one does).
-    spinning: AtomicBool,
     next_number: AtomicUsize,
 }
 
@@ -87,6 +93,14 @@ pub(crate) struct PoolSender {
 /// thread does) closes the queue, so the workers finish what is in it and end.
 pub(crate) struct WorkerPool {
     shared: Arc<Shared>,
+}
+
+/// How a worker thread begins.
+enum Start {
+    /// Pre-started: says on `ready` when it waits for tasks.
+    Ready(std::sync::mpsc::Sender<()>),
+    /// Started for a task, as the searcher its starter counted.
+    Searching,
 }
 
 impl WorkerPool {
@@ -105,11 +119,10 @@ impl WorkerPool {
             broker,
             settings: Arc::clone(&config.settings),
             max_workers: config.max_workers,
-            idle: AtomicUsize::new(0),
+            scheduler: Scheduler::new(),
             live: Mutex::new(0),
             ended: Condvar::new(),
             abandoned: AtomicBool::new(false),
-            spinning: AtomicBool::new(false),
             next_number: AtomicUsize::new(0),
         });
         let pool = WorkerPool {
@@ -121,7 +134,7 @@ impl WorkerPool {
                 break;
             }
             shared
-                .spawn_worker(Some(ready_sender.clone()))
+                .spawn_worker(Start::Ready(ready_sender.clone()))
                 .map_err(|e| spawn_error(&e))?;
         }
         drop(ready_sender);
@@ -140,6 +153,7 @@ impl WorkerPool {
     /// Refuses new tasks; the workers run the tasks already queued, then end.
     pub(crate) fn close(&self) {
         self.shared.tasks.close();
+        self.shared.scheduler.close();
     }
 
     /// Waits until every worker has ended, or until `deadline`; returns whether they
@@ -169,29 +183,52 @@ impl Drop for WorkerPool {
 }
 
 impl PoolSender {
-    /// Queues a task for the workers; starts a worker if none is idle and fewer than
-    /// the maximum run.
+    /// Queues a task for the workers; wakes (or starts) a worker for it only when no
+    /// worker is searching already.
     pub(crate) fn submit(&self, submission: Submission) -> Result<()> {
         let broker = self.shared.broker.current();
         self.tasks
             .try_send(PoolTask { submission, broker })
             .map_err(|_| Error::refused())?;
-        if !self.shared.claim_idle() && self.shared.reserve_worker() {
-            if let Err(e) = self.shared.spawn_worker(None) {
-                log::error!(target: "pime", "{}", spawn_error(&e));
-                self.shared.fail_queued_if_no_worker(&spawn_error(&e));
-            }
-        }
+        // The queue's push before the look at `searching` (the searcher's side looks
+        // at the queue after it stops counting).
+        std::sync::atomic::fence(Ordering::SeqCst);
+        self.shared.wake_searcher();
         Ok(())
     }
 }
 
+/// What a searcher found.
+enum Searched {
+    Task(PoolTask),
+    Nothing,
+    Closed,
+}
+
 impl Shared {
-    /// Takes one idle worker for a new task, if there is one.
-    fn claim_idle(&self) -> bool {
-        self.idle
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
-            .is_ok()
+    /// Makes a worker the searcher, if none is: wakes a parked one, or starts one
+    /// when none is parked and fewer than the maximum run.
+    fn wake_searcher(self: &Arc<Self>) {
+        let scheduler = &self.scheduler;
+        while scheduler.claim_search() {
+            if scheduler.unpark_one() {
+                return;
+            }
+            if self.reserve_worker() {
+                if let Err(e) = self.spawn_worker(Start::Searching) {
+                    scheduler.stop_searching();
+                    log::error!(target: "pime", "{}", spawn_error(&e));
+                    self.fail_queued_if_no_worker(&spawn_error(&e));
+                }
+                return;
+            }
+            // Every worker is busy and takes what is queued when it is done; but one
+            // that registered to park while this claim stood did not look again.
+            scheduler.stop_searching();
+            if self.tasks.is_empty() || !scheduler.any_parked() {
+                return;
+            }
+        }
     }
 
     /// Counts one more live worker if fewer than the maximum are alive.
@@ -212,23 +249,17 @@ impl Shared {
         self.ended.notify_all();
     }
 
-    /// Starts a worker for a place taken with [`Shared::reserve_worker`]. `ready`: a
-    /// pre-started worker says when it waits, and counts itself idle; one started for a
-    /// task does neither (the task is its own).
-    fn spawn_worker(
-        self: &Arc<Self>,
-        ready: Option<std::sync::mpsc::Sender<()>>,
-    ) -> std::io::Result<()> {
+    /// Starts a worker for a place taken with [`Shared::reserve_worker`].
+    fn spawn_worker(self: &Arc<Self>, start: Start) -> std::io::Result<()> {
         let number = self.next_number.fetch_add(1, Ordering::Relaxed);
         let name = format!("pime-worker-{number}");
         let shared = Arc::clone(self);
-        let tasks = self.tasks.clone();
         let spawned = std::thread::Builder::new()
             .name(name.clone())
             .stack_size(WORKER_STACK_SIZE)
             .spawn(move || {
                 let _alive = Alive(&shared);
-                Python::attach(|py| work(py, &shared, &tasks, &name, ready));
+                Python::attach(|py| work(py, &shared, &name, start));
             });
         if spawned.is_err() {
             self.worker_ended();
@@ -249,6 +280,63 @@ impl Shared {
             queued.submission.fail(error.clone());
         }
     }
+
+    /// The next task for an idle worker (GIL released), or `None` once the queue is
+    /// closed and empty: searches when nobody else does, parks otherwise.
+    /// `searching`: the worker already counts as the searcher.
+    fn find_task(self: &Arc<Self>, me: &Arc<Parker>, mut searching: bool) -> Option<PoolTask> {
+        let scheduler = &self.scheduler;
+        loop {
+            if !searching && !scheduler.claim_search() {
+                match scheduler.park(me, || !self.tasks.is_empty()) {
+                    Parked::Search => {}
+                    Parked::Recheck => continue,
+                    Parked::Closed => scheduler.search_anyway(),
+                }
+            }
+            match self.search() {
+                Searched::Task(task) => {
+                    scheduler.start_taking();
+                    // The searcher's role passes on while more is queued.
+                    if scheduler.stop_searching() && !self.tasks.is_empty() {
+                        self.wake_searcher();
+                    }
+                    return Some(task);
+                }
+                Searched::Closed => {
+                    scheduler.stop_searching();
+                    return None;
+                }
+                Searched::Nothing => {
+                    // Parking looks at the queue again after registering.
+                    scheduler.stop_searching();
+                    searching = false;
+                }
+            }
+        }
+    }
+
+    /// Polls the queue for a moment (see `spin.rs`), leaving it to the takers while
+    /// they take its tasks.
+    fn search(&self) -> Searched {
+        let mut until = Instant::now() + SPIN_BEFORE_PARKING;
+        loop {
+            if self.scheduler.takers_active() && !self.tasks.is_empty() {
+                self.scheduler.nap();
+                until = Instant::now() + SPIN_BEFORE_PARKING;
+                continue;
+            }
+            match self.tasks.try_recv() {
+                Ok(task) => return Searched::Task(task),
+                Err(TryRecvError::Closed) => return Searched::Closed,
+                Err(TryRecvError::Empty) => {}
+            }
+            if Instant::now() >= until {
+                return Searched::Nothing;
+            }
+            std::thread::yield_now();
+        }
+    }
 }
 
 /// Counts a worker thread as alive until it ends, however it ends.
@@ -260,43 +348,46 @@ impl Drop for Alive<'_> {
     }
 }
 
-/// A worker's life: wait for a task with the GIL released, take the GIL back promptly
-/// (see [`gil_handoff`]) and run the task, until the queue is closed and empty.
-fn work(
-    py: Python<'_>,
-    shared: &Shared,
-    tasks: &Receiver<PoolTask>,
-    name: &str,
-    ready: Option<std::sync::mpsc::Sender<()>>,
-) {
+/// A worker's life: find a task with the GIL released, take the GIL back promptly
+/// (see [`gil_handoff`]), run it and what is queued after it, until the queue is
+/// closed and empty.
+fn work(py: Python<'_>, shared: &Arc<Shared>, name: &str, start: Start) {
     name_python_thread(py, name, true);
-    if let Some(ready) = ready {
-        shared.idle.fetch_add(1, Ordering::AcqRel);
-        let _ = ready.send(());
-    }
-    while let Some(next) = gil_handoff::detach_for_task(py, || next_task(tasks, &shared.spinning)) {
-        run(py, shared, next);
-        shared.idle.fetch_add(1, Ordering::AcqRel);
+    let mut searching = match start {
+        Start::Ready(ready) => {
+            let _ = ready.send(());
+            false
+        }
+        Start::Searching => true,
+    };
+    let me = Arc::new(Parker::default());
+    while let Some(task) = gil_handoff::detach_for_task(py, || shared.find_task(&me, searching)) {
+        run(py, shared, task);
+        drain(py, shared);
+        searching = false;
     }
     name_python_thread(py, name, false);
 }
 
-/// The next task, or `None` once the queue is closed and empty. One idle worker at a
-/// time polls for a moment before parking (see [`spin`]).
-fn next_task(tasks: &Receiver<PoolTask>, spinning: &AtomicBool) -> Option<PoolTask> {
-    let poll = || match tasks.try_recv() {
-        Ok(task) => Some(Some(task)),
-        Err(TryRecvError::Closed) => Some(None),
-        Err(TryRecvError::Empty) => None,
-    };
-    if !spinning.swap(true, Ordering::AcqRel) {
-        let polled = spin::poll_briefly(poll);
-        spinning.store(false, Ordering::Release);
-        if let Some(outcome) = polled {
-            return outcome;
+/// Runs the tasks queued behind the one this worker just ran, without letting the GIL
+/// go between them (but for a moment every [`DRAIN_BUDGET`]), until the queue is
+/// empty; then the worker stops counting as a taker.
+fn drain(py: Python<'_>, shared: &Shared) {
+    let mut held_since = Instant::now();
+    loop {
+        if held_since.elapsed() >= DRAIN_BUDGET {
+            // Lets a thread waiting for the GIL (the event loop, the engine thread,
+            // a Python thread) have it, as CPython's own switch would.
+            py.detach(std::thread::yield_now);
+            held_since = Instant::now();
         }
+        let Ok(task) = shared.tasks.try_recv() else {
+            break;
+        };
+        shared.scheduler.took();
+        run(py, shared, task);
     }
-    tasks.recv_blocking().ok()
+    shared.scheduler.stop_taking();
 }
 
 /// Runs one task on this worker. A panic in PIME's own code here (the broker's are
