@@ -9,8 +9,9 @@
 //! * **Searching.** At most one idle worker searches for a task at a time (counted in
 //!   `searching`). A caller that queues a task wakes a parked worker only when none
 //!   is searching, and makes it the searcher. A searcher that takes a task stops
-//!   searching and, when more is queued, wakes a replacement: blocking brokers (which
-//!   release the GIL) so fan out to every worker, one wake at a time.
+//!   searching and, once it holds the GIL, wakes a replacement when more is queued:
+//!   blocking brokers (which release the GIL) so fan out to every worker, one wake
+//!   at a time.
 //! * **Draining.** A worker that finishes a task, still holding the GIL, takes the
 //!   next queued task itself (see `workers.rs`), without a hand-off, until the queue
 //!   is empty. While such *takers* keep taking tasks, the searcher leaves the queue

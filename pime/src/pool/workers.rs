@@ -198,6 +198,13 @@ impl PoolSender {
     }
 }
 
+/// A task a searcher took; `last`: it was the last searcher, so the role passes on
+/// if more is queued.
+struct Found {
+    task: PoolTask,
+    last: bool,
+}
+
 /// What a searcher found.
 enum Searched {
     Task(PoolTask),
@@ -284,7 +291,7 @@ impl Shared {
     /// The next task for an idle worker (GIL released), or `None` once the queue is
     /// closed and empty: searches when nobody else does, parks otherwise.
     /// `searching`: the worker already counts as the searcher.
-    fn find_task(self: &Arc<Self>, me: &Arc<Parker>, mut searching: bool) -> Option<PoolTask> {
+    fn find_task(self: &Arc<Self>, me: &Arc<Parker>, mut searching: bool) -> Option<Found> {
         let scheduler = &self.scheduler;
         loop {
             if !searching && !scheduler.claim_search() {
@@ -297,11 +304,8 @@ impl Shared {
             match self.search() {
                 Searched::Task(task) => {
                     scheduler.start_taking();
-                    // The searcher's role passes on while more is queued.
-                    if scheduler.stop_searching() && !self.tasks.is_empty() {
-                        self.wake_searcher();
-                    }
-                    return Some(task);
+                    let last = scheduler.stop_searching();
+                    return Some(Found { task, last });
                 }
                 Searched::Closed => {
                     scheduler.stop_searching();
@@ -361,8 +365,14 @@ fn work(py: Python<'_>, shared: &Arc<Shared>, name: &str, start: Start) {
         Start::Searching => true,
     };
     let me = Arc::new(Parker::default());
-    while let Some(task) = gil_handoff::detach_for_task(py, || shared.find_task(&me, searching)) {
-        run(py, shared, task);
+    while let Some(found) = gil_handoff::detach_for_task(py, || shared.find_task(&me, searching)) {
+        // The searcher's role passes on while more is queued — once this worker holds
+        // the GIL: while another holds it and takes the tasks, a chain of replacements
+        // that each take one and wait would only crowd the GIL.
+        if found.last && !shared.tasks.is_empty() {
+            shared.wake_searcher();
+        }
+        run(py, shared, found.task);
         drain(py, shared);
         searching = false;
     }
