@@ -179,12 +179,16 @@ impl Scheduler {
     /// A worker took a task and will come back to the queue when it is done with it.
     pub(crate) fn start_taking(&self) {
         self.takers.fetch_add(1, Ordering::SeqCst);
-        self.took();
+        let _ = self.took();
     }
 
-    /// A worker that counts as taking took one more task.
-    pub(crate) fn took(&self) {
-        self.taken_at.store(self.now(), Ordering::Relaxed);
+    /// A worker that counts as taking took one more task; returns the time (ns since
+    /// the pool started), which the taker also uses for its budget: one clock read per
+    /// task.
+    pub(crate) fn took(&self) -> u64 {
+        let now = self.now();
+        self.taken_at.store(now, Ordering::Relaxed);
+        now
     }
 
     /// A worker found the queue empty after its tasks.

@@ -383,18 +383,17 @@ fn work(py: Python<'_>, shared: &Arc<Shared>, name: &str, start: Start) {
 /// go between them (but for a moment every [`DRAIN_BUDGET`]), until the queue is
 /// empty; then the worker stops counting as a taker.
 fn drain(py: Python<'_>, shared: &Shared) {
-    let mut held_since = Instant::now();
-    loop {
-        if held_since.elapsed() >= DRAIN_BUDGET {
+    let budget = DRAIN_BUDGET.as_nanos() as u64;
+    let mut held_since = None;
+    while let Ok(task) = shared.tasks.try_recv() {
+        let now = shared.scheduler.took();
+        let since = *held_since.get_or_insert(now);
+        if now.saturating_sub(since) >= budget {
             // Lets a thread waiting for the GIL (the event loop, the engine thread,
             // a Python thread) have it, as CPython's own switch would.
             py.detach(std::thread::yield_now);
-            held_since = Instant::now();
+            held_since = Some(now);
         }
-        let Ok(task) = shared.tasks.try_recv() else {
-            break;
-        };
-        shared.scheduler.took();
         run(py, shared, task);
     }
     shared.scheduler.stop_taking();
