@@ -33,6 +33,13 @@ pub struct Sizes {
     pub async_pool: u32,
     pub async_seconds: f64,
     pub async_rounds: usize,
+    /// Pool sizes: the sizes to measure, calls for throughput (in flight: `in_flight`)
+    /// and for sequential latency at each.
+    pub pool_sizes: Vec<u32>,
+    pub pool_calls: usize,
+    pub pool_latency_calls: usize,
+    /// Mixed load: sequential no-op calls timed beside the sleeping callers.
+    pub mixed_calls: usize,
 }
 
 impl Sizes {
@@ -60,6 +67,10 @@ impl Sizes {
             async_pool: 4,
             async_seconds: 0.05,
             async_rounds: 3,
+            pool_sizes: vec![4, 16, 100],
+            pool_calls: 50_000,
+            pool_latency_calls: 10_000,
+            mixed_calls: 5_000,
         }
     }
 
@@ -77,6 +88,9 @@ impl Sizes {
             cpu_calls: 60,
             async_calls: 200,
             async_rounds: 1,
+            pool_calls: 10_000,
+            pool_latency_calls: 2_000,
+            mixed_calls: 500,
             ..Sizes::full()
         }
     }

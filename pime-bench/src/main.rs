@@ -35,7 +35,7 @@ const USAGE: &str = "usage: pime-bench [--quick] [--only NAME,..] [--glibc-defau
 
   --quick               a short smoke run (CI): same scenarios, fewer calls
   --only NAME,..        run only these scenarios: latency, throughput, sleep,
-                        payload, busy, cpu, async, host
+                        payload, busy, cpu, async, pools, mixed, host
   --glibc-default-trim  do not set MALLOC_TRIM_THRESHOLD_ (by default the bench
                         re-executes itself with it set to 128 MiB when it is unset)";
 
@@ -43,7 +43,7 @@ const USAGE: &str = "usage: pime-bench [--quick] [--only NAME,..] [--glibc-defau
 type Scenario = fn(&Context) -> BenchResult<Section>;
 
 /// Every scenario, by the name `--only` takes, in the order they run.
-const SCENARIOS: [(&str, Scenario); 8] = [
+const SCENARIOS: [(&str, Scenario); 10] = [
     ("latency", scenarios::latency::run),
     ("throughput", scenarios::throughput::run),
     ("sleep", scenarios::sleep::run),
@@ -51,6 +51,8 @@ const SCENARIOS: [(&str, Scenario); 8] = [
     ("busy", scenarios::busy::run),
     ("cpu", scenarios::cpu::run),
     ("async", scenarios::async_sleep::run),
+    ("pools", scenarios::pools::run),
+    ("mixed", scenarios::mixed::run),
     ("host", scenarios::host_call::run),
 ];
 

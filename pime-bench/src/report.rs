@@ -21,6 +21,8 @@ pub enum Source {
     Executors,
     /// Issue 5, async commands (coroutines awaited on PIME's event loop).
     AsyncCommands,
+    /// Issue 11, fast at any pool size (pool rows and the mixed row).
+    AnyPool,
     /// Host modules: Python calling Rust.
     HostCalls,
     /// A stricter comparison the bench adds; reported, not counted.
@@ -28,11 +30,12 @@ pub enum Source {
 }
 
 impl Source {
-    const ALL: [Source; 6] = [
+    const ALL: [Source; 7] = [
         Source::Dispatch,
         Source::CpuLoad,
         Source::Executors,
         Source::AsyncCommands,
+        Source::AnyPool,
         Source::HostCalls,
         Source::Extra,
     ];
@@ -43,6 +46,7 @@ impl Source {
             Source::CpuLoad => "Targets: latency under CPU load",
             Source::Executors => "Targets: executors",
             Source::AsyncCommands => "Targets: async commands",
+            Source::AnyPool => "Targets: any pool size",
             Source::HostCalls => "Targets: host calls",
             Source::Extra => "Stricter comparisons (not targets)",
         }

@@ -7,7 +7,9 @@ pub mod busy;
 pub mod cpu;
 pub mod host_call;
 pub mod latency;
+pub mod mixed;
 pub mod payload;
+pub mod pools;
 pub mod sleep;
 pub mod throughput;
 

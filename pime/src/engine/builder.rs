@@ -241,7 +241,10 @@ impl EngineBuilder {
     /// value and `sys.getswitchinterval()` reads it; the busy threads then switch
     /// among themselves more often too.
     ///
-    /// Works on CPython up to 3.11 on Unix; elsewhere this setting has no effect.
+    /// Works on Unix. Up to CPython 3.11 the waiting thread lowers the interval itself;
+    /// from 3.12 the thread holding the GIL does, in a pending call it runs at its next
+    /// eval-loop check (so the interval reads lowered a moment later). Elsewhere this
+    /// setting has no effect.
     ///
     /// Default: [`DEFAULT_GIL_REQUEST_INTERVAL`](crate::DEFAULT_GIL_REQUEST_INTERVAL)
     /// (50 µs). Range: any; it saturates between 1 µs and about 71 minutes.

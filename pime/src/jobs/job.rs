@@ -172,24 +172,28 @@ impl Job {
     /// Runs the task on this thread, which holds the GIL (a pool worker, or the engine
     /// thread for exclusive tasks). Never fails: every failure goes to the caller, or
     /// for `no_wait` to the log.
+    ///
+    /// The job becomes a Python object only when Python must call back into it (the
+    /// done-callback of a coroutine, a stream's pump): a plain result is answered
+    /// without allocating one.
     pub(crate) fn run(self, py: Python<'_>) {
-        match Bound::new(py, self) {
-            Ok(job) => Job::start(&job),
-            Err(e) => log::error!(target: "pime", "cannot allocate a job: {e}"),
-        }
-    }
-
-    fn start(slf: &Bound<'_, Self>) {
-        let job = slf.get();
-        if job.reply.is_abandoned() {
+        if self.reply.is_abandoned() {
             // The caller dropped its future before the task started: cancelled.
-            job.release(Outcome::Cancelled);
+            self.release(Outcome::Cancelled);
             return;
         }
-        job.mark_started();
-        match job.invoke(slf.py()) {
-            Ok(result) => Job::handle_result(slf, result),
-            Err(error) => job.finish(Err(error)),
+        self.mark_started();
+        let result = match self.invoke(py) {
+            Ok(result) => result,
+            Err(error) => return self.finish(Err(error)),
+        };
+        if !self.reply.is_stream() && !is_coroutine(py, &result) {
+            let command = self.call.command.bind(py);
+            return self.finish(value::result_from_python_for(&result, command));
+        }
+        match Bound::new(py, self) {
+            Ok(job) => Job::handle_result(&job, result),
+            Err(e) => log::error!(target: "pime", "cannot allocate a job: {e}"),
         }
     }
 

@@ -2,6 +2,9 @@
 //!
 //! * `workers`: the long-lived `pime-worker-N` threads, their bounded queue, how they
 //!   start, end and are abandoned after a stop timeout.
+//! * `scheduler`: which worker takes the next task, and when a parked one is woken
+//!   (at most one searching worker; draining under one GIL hold).
+//! * `lending`: a worker waiting in a sync host call lends its place in the pool.
 //! * `spin`: polling for the next task for a moment before parking.
 //! * `gil_handoff`: asking for the GIL promptly when a task is waiting to start
 //!   (also used by the engine thread).
@@ -10,8 +13,11 @@
 //! `error`, `waiting`. Used by `engine`, which starts and stops the pool.
 
 pub(crate) mod gil_handoff;
+mod lending;
+mod scheduler;
 pub(crate) mod spin;
 mod workers;
 
 pub use gil_handoff::DEFAULT_GIL_REQUEST_INTERVAL;
-pub(crate) use workers::{block_on_lending, PoolConfig, PoolSender, WorkerPool, WORKER_STACK_SIZE};
+pub(crate) use lending::block_on_lending;
+pub(crate) use workers::{PoolConfig, PoolSender, WorkerPool, WORKER_STACK_SIZE};

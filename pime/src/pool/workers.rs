@@ -10,26 +10,28 @@
 //!
 //! * `min` workers start (and attach) before the engine goes online; more start when a
 //!   task comes and no worker is idle, up to `max`; they stay until the engine stops.
-//! * The queue holds `queue_capacity` tasks; `pime::call` waits for room when it is
-//!   full (backpressure).
+//! * Which worker takes a task, and when a parked one is woken, is [`scheduler`]'s
+//!   business: at most one idle worker searches, and a worker that finishes a task
+//!   runs the queued ones under the same GIL hold (see [`drain`]).
+//! * The launch's bound (`jobs/in_flight.rs`) limits how many tasks the queue holds;
+//!   `pime::call` waits for room (backpressure).
 //! * `stop` closes the queue: the workers run what is in it, then end. After a stop
 //!   timeout the tasks still queued get an error and the workers still running are
 //!   abandoned: they end on their own once their broker returns, and can take nothing
 //!   from a later launch, whose queue is a new one.
 
 use std::cell::RefCell;
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::task::Poll;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_channel::{Receiver, Sender, TryRecvError};
 use pyo3::prelude::*;
 
-use super::{gil_handoff, spin};
+use super::gil_handoff;
+use super::scheduler::{Parked, Parker, Scheduler};
+use super::spin::SPIN_BEFORE_PARKING;
 use crate::error::{Error, ErrorKind, Result};
 use crate::jobs::{Job, JobSettings, SharedBroker, Submission};
 use crate::python::exceptions::panic_to_error;
@@ -41,6 +43,11 @@ use crate::waiting::{lock, wait_until};
 /// recurses deeply through C code behaves as it would in a Python thread. Only the
 /// pages used are committed. The engine thread gets the same.
 pub(crate) const WORKER_STACK_SIZE: usize = 8 << 20;
+
+/// How long a worker runs queued tasks under one GIL hold before it lets the GIL go
+/// for a moment: CPython's default switch interval, so a flood of quick calls lets
+/// the event loop and other Python threads in as often as Python itself would.
+const DRAIN_BUDGET: Duration = Duration::from_millis(5);
 
 /// A pooled task on its way to a worker, with where its outcome goes and the broker
 /// that was current when it was sent (a task sent before a reload runs on the old
@@ -59,28 +66,24 @@ pub(crate) struct PoolConfig {
 }
 
 /// What the callers, the workers and the engine share for one launch.
-struct Shared {
-    /// Each worker takes tasks from its own clone; the engine drains it after a stop
-    /// timeout.
-    tasks: Receiver<PoolTask>,
+pub(super) struct Shared {
+    /// Workers take tasks from it; the engine drains it after a stop timeout.
+    pub(super) tasks: Receiver<PoolTask>,
     /// Read by callers as they send (see [`PoolTask`]).
     broker: Arc<SharedBroker>,
     settings: Arc<JobSettings>,
     max_workers: usize,
-    /// Idle workers no caller has counted on yet: a worker adds one when it starts
-    /// waiting, a caller takes one for its task. None left means a new worker.
-    idle: AtomicUsize,
+    /// Searching, parking and draining.
+    scheduler: Scheduler,
     /// Worker threads alive (started and not ended).
     live: Mutex<usize>,
     ended: Condvar,
     /// Set when `stop` gave up on the running tasks: a worker then fails whatever it
     /// takes from the queue instead of running it.
     abandoned: AtomicBool,
-    /// Whether a worker is spinning for the next task (at most one does).
-    spinning: AtomicBool,
     /// Workers waiting in a host call: each lends its place under `max_workers` to
     /// another worker, so tasks the host call sends (or any other) still run.
-    lent: AtomicUsize,
+    pub(super) lent: AtomicUsize,
     next_number: AtomicUsize,
 }
 
@@ -94,6 +97,14 @@ pub(crate) struct PoolSender {
 /// thread does) closes the queue, so the workers finish what is in it and end.
 pub(crate) struct WorkerPool {
     shared: Arc<Shared>,
+}
+
+/// How a worker thread begins.
+enum Start {
+    /// Pre-started: says on `ready` when it waits for tasks.
+    Ready(std::sync::mpsc::Sender<()>),
+    /// Started for a task, as the searcher its starter counted.
+    Searching,
 }
 
 impl WorkerPool {
@@ -112,11 +123,10 @@ impl WorkerPool {
             broker,
             settings: Arc::clone(&config.settings),
             max_workers: config.max_workers,
-            idle: AtomicUsize::new(0),
+            scheduler: Scheduler::new(),
             live: Mutex::new(0),
             ended: Condvar::new(),
             abandoned: AtomicBool::new(false),
-            spinning: AtomicBool::new(false),
             lent: AtomicUsize::new(0),
             next_number: AtomicUsize::new(0),
         });
@@ -129,7 +139,7 @@ impl WorkerPool {
                 break;
             }
             shared
-                .spawn_worker(Some(ready_sender.clone()))
+                .spawn_worker(Start::Ready(ready_sender.clone()))
                 .map_err(|e| spawn_error(&e))?;
         }
         drop(ready_sender);
@@ -148,6 +158,7 @@ impl WorkerPool {
     /// Refuses new tasks; the workers run the tasks already queued, then end.
     pub(crate) fn close(&self) {
         self.shared.tasks.close();
+        self.shared.scheduler.close();
     }
 
     /// Waits until every worker has ended, or until `deadline`; returns whether they
@@ -177,36 +188,61 @@ impl Drop for WorkerPool {
 }
 
 impl PoolSender {
-    /// Queues a task for the workers; starts a worker if none is idle and fewer than
-    /// the maximum run.
+    /// Queues a task for the workers; wakes (or starts) a worker for it only when no
+    /// worker is searching already.
     pub(crate) fn submit(&self, submission: Submission) -> Result<()> {
         let broker = self.shared.broker.current();
         self.tasks
             .try_send(PoolTask { submission, broker })
             .map_err(|_| Error::refused())?;
-        // Paired with the fence in `Lent::new` (a worker starting to wait in a host
-        // call): either this sees its lent place, or it sees this task.
+        // The queue's push before the look at `searching` (the searcher's side looks
+        // at the queue after it stops counting).
         std::sync::atomic::fence(Ordering::SeqCst);
-        // An idle worker takes it, or a new one does. When every live worker waits in
-        // a host call a new one starts in any case: the idle count is a hint (a worker
-        // may take a task no one claimed it for), and nobody else would ever take it.
-        let idle = self.shared.claim_idle();
-        if (!idle || self.shared.all_waiting()) && self.shared.reserve_worker() {
-            if let Err(e) = self.shared.spawn_worker(None) {
-                log::error!(target: "pime", "{}", spawn_error(&e));
-                self.shared.fail_queued_if_no_worker(&spawn_error(&e));
-            }
-        }
+        self.shared.wake_searcher();
         Ok(())
     }
 }
 
+/// A task a searcher took; `last`: it was the last searcher, so the role passes on
+/// if more is queued.
+struct Found {
+    task: PoolTask,
+    last: bool,
+}
+
+/// What a searcher found. (Returned by value once per task, never stored: boxing
+/// the task would cost an allocation on the hot path for nothing.)
+#[allow(clippy::large_enum_variant)]
+enum Searched {
+    Task(PoolTask),
+    Nothing,
+    Closed,
+}
+
 impl Shared {
-    /// Takes one idle worker for a new task, if there is one.
-    fn claim_idle(&self) -> bool {
-        self.idle
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
-            .is_ok()
+    /// Makes a worker the searcher, if none is: wakes a parked one, or starts one
+    /// when none is parked and fewer than the maximum run.
+    pub(super) fn wake_searcher(self: &Arc<Self>) {
+        let scheduler = &self.scheduler;
+        while scheduler.claim_search() {
+            if scheduler.unpark_one() {
+                return;
+            }
+            if self.reserve_worker() {
+                if let Err(e) = self.spawn_worker(Start::Searching) {
+                    scheduler.stop_searching();
+                    log::error!(target: "pime", "{}", spawn_error(&e));
+                    self.fail_queued_if_no_worker(&spawn_error(&e));
+                }
+                return;
+            }
+            // Every worker is busy and takes what is queued when it is done; but one
+            // that registered to park while this claim stood did not look again.
+            scheduler.stop_searching();
+            if self.tasks.is_empty() || !scheduler.any_parked() {
+                return;
+            }
+        }
     }
 
     /// Counts one more live worker if fewer than the maximum are alive (not counting
@@ -219,11 +255,6 @@ impl Shared {
         } else {
             false
         }
-    }
-
-    /// Whether every live worker waits in a host call.
-    fn all_waiting(&self) -> bool {
-        *lock(&self.live) <= self.lent.load(Ordering::SeqCst)
     }
 
     /// Whether more workers are alive than the maximum allows now that fewer wait in
@@ -246,25 +277,18 @@ impl Shared {
         self.ended.notify_all();
     }
 
-    /// Starts a worker for a place taken with [`Shared::reserve_worker`]. `ready`: a
-    /// pre-started worker says when it waits, and counts itself idle; one started for a
-    /// task does neither (the task is its own).
-    fn spawn_worker(
-        self: &Arc<Self>,
-        ready: Option<std::sync::mpsc::Sender<()>>,
-    ) -> std::io::Result<()> {
+    /// Starts a worker for a place taken with [`Shared::reserve_worker`].
+    fn spawn_worker(self: &Arc<Self>, start: Start) -> std::io::Result<()> {
         let number = self.next_number.fetch_add(1, Ordering::Relaxed);
         let name = format!("pime-worker-{number}");
         let shared = Arc::clone(self);
-        let tasks = self.tasks.clone();
         let spawned = std::thread::Builder::new()
             .name(name.clone())
             .stack_size(WORKER_STACK_SIZE)
             .spawn(move || {
                 let alive = Alive(&shared);
                 SERVING.with(|serving| *serving.borrow_mut() = Some(Arc::clone(&shared)));
-                let left = Python::attach(|py| work(py, &shared, &tasks, &name, ready));
-                if left {
+                if Python::attach(|py| work(py, &shared, &name, start)) {
                     // `leave_if_over` counted it out already.
                     std::mem::forget(alive);
                 }
@@ -288,6 +312,60 @@ impl Shared {
             queued.submission.fail(error.clone());
         }
     }
+
+    /// The next task for an idle worker (GIL released), or `None` once the queue is
+    /// closed and empty: searches when nobody else does, parks otherwise.
+    /// `searching`: the worker already counts as the searcher.
+    fn find_task(self: &Arc<Self>, me: &Arc<Parker>, mut searching: bool) -> Option<Found> {
+        let scheduler = &self.scheduler;
+        loop {
+            if !searching && !scheduler.claim_search() {
+                match scheduler.park(me, || !self.tasks.is_empty()) {
+                    Parked::Search => {}
+                    Parked::Recheck => continue,
+                    Parked::Closed => scheduler.search_anyway(),
+                }
+            }
+            match self.search() {
+                Searched::Task(task) => {
+                    scheduler.start_taking();
+                    let last = scheduler.stop_searching();
+                    return Some(Found { task, last });
+                }
+                Searched::Closed => {
+                    scheduler.stop_searching();
+                    return None;
+                }
+                Searched::Nothing => {
+                    // Parking looks at the queue again after registering.
+                    scheduler.stop_searching();
+                    searching = false;
+                }
+            }
+        }
+    }
+
+    /// Polls the queue for a moment (see `spin.rs`), leaving it to the takers while
+    /// they take its tasks.
+    fn search(&self) -> Searched {
+        let mut until = Instant::now() + SPIN_BEFORE_PARKING;
+        loop {
+            if self.scheduler.takers_active() && !self.tasks.is_empty() {
+                self.scheduler.nap();
+                until = Instant::now() + SPIN_BEFORE_PARKING;
+                continue;
+            }
+            match self.tasks.try_recv() {
+                Ok(task) => return Searched::Task(task),
+                Err(TryRecvError::Closed) => return Searched::Closed,
+                Err(TryRecvError::Empty) => {}
+            }
+            if Instant::now() >= until {
+                return Searched::Nothing;
+            }
+            std::thread::yield_now();
+        }
+    }
 }
 
 /// Counts a worker thread as alive until it ends, however it ends.
@@ -299,52 +377,58 @@ impl Drop for Alive<'_> {
     }
 }
 
-/// A worker's life: wait for a task with the GIL released, take the GIL back promptly
-/// (see [`gil_handoff`]) and run the task, until the queue is closed and empty, or
-/// until more workers are alive than the maximum allows (workers that started while
-/// others waited in host calls end once those are back). Returns whether it ended
-/// for the latter, counted out already.
-fn work(
-    py: Python<'_>,
-    shared: &Shared,
-    tasks: &Receiver<PoolTask>,
-    name: &str,
-    ready: Option<std::sync::mpsc::Sender<()>>,
-) -> bool {
+/// A worker's life: find a task with the GIL released, take the GIL back promptly
+/// (see [`gil_handoff`]), run it and what is queued after it, until the queue is
+/// closed and empty, or until more workers are alive than the maximum allows
+/// (workers that started while others waited in host calls end once those are
+/// back). Returns whether it ended for the latter, counted out already.
+fn work(py: Python<'_>, shared: &Arc<Shared>, name: &str, start: Start) -> bool {
     name_python_thread(py, name, true);
-    if let Some(ready) = ready {
-        shared.idle.fetch_add(1, Ordering::AcqRel);
-        let _ = ready.send(());
-    }
-    let mut left = false;
-    while let Some(next) = gil_handoff::detach_for_task(py, || next_task(tasks, &shared.spinning)) {
-        run(py, shared, next);
-        if shared.leave_if_over() {
-            left = true;
-            break;
+    let mut searching = match start {
+        Start::Ready(ready) => {
+            let _ = ready.send(());
+            false
         }
-        shared.idle.fetch_add(1, Ordering::AcqRel);
+        Start::Searching => true,
+    };
+    let me = Arc::new(Parker::default());
+    while let Some(found) = gil_handoff::detach_for_task(py, || shared.find_task(&me, searching)) {
+        // The searcher's role passes on while more is queued — once this worker holds
+        // the GIL: while another holds it and takes the tasks, a chain of replacements
+        // that each take one and wait would only crowd the GIL.
+        if found.last && !shared.tasks.is_empty() {
+            shared.wake_searcher();
+        }
+        run(py, shared, found.task);
+        drain(py, shared);
+        searching = false;
+        if shared.leave_if_over() {
+            name_python_thread(py, name, false);
+            return true;
+        }
     }
     name_python_thread(py, name, false);
-    left
+    false
 }
 
-/// The next task, or `None` once the queue is closed and empty. One idle worker at a
-/// time polls for a moment before parking (see [`spin`]).
-fn next_task(tasks: &Receiver<PoolTask>, spinning: &AtomicBool) -> Option<PoolTask> {
-    let poll = || match tasks.try_recv() {
-        Ok(task) => Some(Some(task)),
-        Err(TryRecvError::Closed) => Some(None),
-        Err(TryRecvError::Empty) => None,
-    };
-    if !spinning.swap(true, Ordering::AcqRel) {
-        let polled = spin::poll_briefly(poll);
-        spinning.store(false, Ordering::Release);
-        if let Some(outcome) = polled {
-            return outcome;
+/// Runs the tasks queued behind the one this worker just ran, without letting the GIL
+/// go between them (but for a moment every [`DRAIN_BUDGET`]), until the queue is
+/// empty; then the worker stops counting as a taker.
+fn drain(py: Python<'_>, shared: &Shared) {
+    let budget = DRAIN_BUDGET.as_nanos() as u64;
+    let mut held_since = None;
+    while let Ok(task) = shared.tasks.try_recv() {
+        let now = shared.scheduler.took();
+        let since = *held_since.get_or_insert(now);
+        if now.saturating_sub(since) >= budget {
+            // Lets a thread waiting for the GIL (the event loop, the engine thread,
+            // a Python thread) have it, as CPython's own switch would.
+            py.detach(std::thread::yield_now);
+            held_since = Some(now);
         }
+        run(py, shared, task);
     }
-    tasks.recv_blocking().ok()
+    shared.scheduler.stop_taking();
 }
 
 /// Runs one task on this worker. A panic in PIME's own code here (the broker's are
@@ -369,72 +453,13 @@ fn run(py: Python<'_>, shared: &Shared, PoolTask { submission, broker }: PoolTas
 }
 
 thread_local! {
-    /// On a pool worker: its pool, for [`block_on_lending`].
+    /// On a pool worker: its pool, for [`super::lending`].
     static SERVING: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
 }
 
-/// Drives `future` to its end on this thread with `runtime`, the GIL released (a sync
-/// host call). A pool worker lends its place meanwhile: while it waits, another
-/// worker may start beyond the maximum, so a host function that calls back into
-/// Python (with a pool of one, or every worker waiting in a host call) gets its
-/// tasks run; the extra worker ends once the wait is over. The waiting thread itself
-/// runs nothing else, so no other task shares its thread state (thread-locals, locks)
-/// while the broker waits.
-pub(crate) fn block_on_lending<F>(
-    py: Python<'_>,
-    runtime: &tokio::runtime::Handle,
-    future: F,
-) -> F::Output
-where
-    F: Future + Send,
-    F::Output: Send,
-{
-    let mut future = pin!(future);
-    // Most host futures are ready at once (a no-op, a cache hit): one poll, without the
-    // machinery of a blocking wait. Its waker does nothing: a future still pending
-    // gets the real one at its next poll, in `block_on`.
-    let first = py.detach(|| {
-        let _runtime = runtime.enter();
-        future
-            .as_mut()
-            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
-    });
-    if let Poll::Ready(output) = first {
-        return output;
-    }
-    let shared = SERVING.with(|serving| serving.borrow().clone());
-    let _lent = shared.as_ref().map(Lent::new);
-    py.detach(|| runtime.block_on(future))
-}
-
-/// A worker's place, lent while it waits in a host call.
-struct Lent<'a>(&'a Arc<Shared>);
-
-impl<'a> Lent<'a> {
-    fn new(shared: &'a Arc<Shared>) -> Self {
-        shared.lent.fetch_add(1, Ordering::SeqCst);
-        // Paired with the fence in `submit`: either it sees the lent place, or this
-        // sees its task.
-        std::sync::atomic::fence(Ordering::SeqCst);
-        // Tasks queued before the place was lent found no room: start a worker for
-        // them now, unless one is idle (it takes them). A task sent later finds the
-        // room itself (`PoolSender::submit`).
-        if !shared.tasks.is_empty()
-            && (shared.idle.load(Ordering::SeqCst) == 0 || shared.all_waiting())
-            && shared.reserve_worker()
-        {
-            if let Err(e) = shared.spawn_worker(None) {
-                log::error!(target: "pime", "{}", spawn_error(&e));
-            }
-        }
-        Lent(shared)
-    }
-}
-
-impl Drop for Lent<'_> {
-    fn drop(&mut self) {
-        self.0.lent.fetch_sub(1, Ordering::SeqCst);
-    }
+/// The pool of the worker running on this thread, if it is one.
+pub(super) fn this_workers_pool() -> Option<Arc<Shared>> {
+    SERVING.with(|serving| serving.borrow().clone())
 }
 
 /// Names the Python side of this thread like the OS thread (`threading.current_thread()`

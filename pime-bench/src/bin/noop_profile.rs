@@ -1,0 +1,66 @@
+//! A no-op call and nothing else, for a profiler: PIME's default pool, pooled no-op
+//! calls, first with 1,000 in flight, then one at a time. Every thread it runs is
+//! PIME's (`pime-worker-N`, `pime-engine`) or the callers' tokio runtime, so a
+//! profile of it is the profile of a no-op call.
+//!
+//! ```text
+//! cargo build --release -p pime-bench --bin noop_profile
+//! perf record -F 2000 -g target/release/noop_profile
+//! perf report --sort comm,dso,symbol
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use pime::{PyTask, Value};
+
+const IN_FLIGHT: usize = 1_000;
+const CONCURRENT_CALLS: usize = 1_000_000;
+const SEQUENTIAL_CALLS: usize = 100_000;
+
+fn noop() -> PyTask {
+    PyTask::new(
+        Value::String("noop".into()),
+        BTreeMap::from([("n".to_string(), Value::I64(1))]),
+    )
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let engine = pime::Engine::builder()
+            .import_path(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python"))
+            .broker("benchmod", "broker")
+            .start()
+            .await?;
+        let started = Instant::now();
+        let mut lanes = tokio::task::JoinSet::new();
+        for _ in 0..IN_FLIGHT {
+            lanes.spawn(async {
+                for _ in 0..CONCURRENT_CALLS / IN_FLIGHT {
+                    pime::call(noop()).await?;
+                }
+                Ok::<(), pime::Error>(())
+            });
+        }
+        while let Some(lane) = lanes.join_next().await {
+            lane??;
+        }
+        let concurrent = started.elapsed();
+        let started = Instant::now();
+        for _ in 0..SEQUENTIAL_CALLS {
+            pime::call(noop()).await?;
+        }
+        let sequential = started.elapsed();
+        println!(
+            "{CONCURRENT_CALLS} calls, {IN_FLIGHT} in flight: {:.0} calls/s; {SEQUENTIAL_CALLS} sequential: {:.2} µs each",
+            CONCURRENT_CALLS as f64 / concurrent.as_secs_f64(),
+            sequential.as_secs_f64() * 1e6 / SEQUENTIAL_CALLS as f64
+        );
+        engine.stop().await?;
+        Ok(())
+    })
+}
