@@ -456,3 +456,36 @@ class PackagingTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class HostErrorTest(unittest.TestCase):
+    """`pime.HostError`, raised by host functions (Rust functions a plugin calls)."""
+
+    def test_carries_message_and_kind(self):
+        error = pime.HostError("no user 7", "ExecError")
+        self.assertIsInstance(error, Exception)
+        self.assertEqual(str(error), "no user 7")
+        self.assertEqual((error.message, error.kind), ("no user 7", "ExecError"))
+
+    def test_kind_defaults_to_exec_error(self):
+        self.assertEqual(pime.HostError("x").kind, "ExecError")
+
+    def test_is_caught_by_except_exception(self):
+        try:
+            raise pime.HostError("boom", "PyException")
+        except Exception as error:  # noqa: BLE001 - the point of the test
+            self.assertEqual(error.kind, "PyException")
+
+    def test_loop_thread_hook_runs_on_the_loop_thread(self):
+        seen = []
+        pime._ON_LOOP_THREAD = lambda: seen.append(threading.current_thread().name)
+        try:
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=pime._run_loop_forever, args=(loop,), name="loop-under-test")
+            thread.start()
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(5)
+            loop.close()
+        finally:
+            pime._ON_LOOP_THREAD = None
+        self.assertEqual(seen, ["loop-under-test"])
