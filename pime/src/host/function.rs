@@ -28,7 +28,7 @@ use tokio::runtime::Handle;
 use tokio::task::AbortHandle;
 
 use super::arguments::{collect_args, current_context};
-use super::scope::HostCall;
+use super::scope::{self, HostCall};
 use super::spec::{
     ArgError, AsyncBody, HostArgs, HostBody, HostFunctionSpec, HostFuture, PlainBody,
 };
@@ -88,17 +88,15 @@ impl FunctionSlot {
         })
     }
 
-    /// What the function calls now, or the `HostError` of a set-up that is gone.
-    fn shared(&self, py: Python<'_>) -> PyResult<Arc<FunctionShared>> {
-        self.current.load_full().ok_or_else(|| {
-            host_error(
-                py,
-                &Error::engine_state(format!(
-                    "{}.{}(): the engine set-up that registered this host module is gone",
-                    self.module, self.name
-                )),
-            )
-        })
+    /// The `HostError` of a call made once the set-up that registered it is gone.
+    fn gone(&self, py: Python<'_>) -> PyErr {
+        host_error(
+            py,
+            &Error::engine_state(format!(
+                "{}.{}(): the engine set-up that registered this host module is gone",
+                self.module, self.name
+            )),
+        )
     }
 }
 
@@ -131,7 +129,11 @@ impl HostFunction {
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        let shared = &self.slot.shared(py)?;
+        // A guard: no reference count is touched on the way.
+        let current = self.slot.current.load();
+        let Some(shared) = current.as_ref() else {
+            return Err(self.slot.gone(py));
+        };
         let host_args = collect_args(&shared.spec, &shared.qualified, args, kwargs)?;
         let call = HostCall::here(current_context(py)?, CallSpan::of_python_caller(py)?);
         let outcome = match &shared.spec.body {
@@ -146,8 +148,15 @@ impl HostFunction {
                         shared.spec.name
                     )));
                 }
-                let future = call.scope(start_async(py, shared, body, host_args)?);
-                pool::block_on_lending(py, &shared.runtime, future)
+                let future = start_async(py, shared, body, host_args)?;
+                let runtime = &shared.runtime;
+                // Driven on this thread, which is marked as in a host call: a task-local
+                // only when there is context or a span to carry.
+                if call.carries_nothing() {
+                    scope::marked(|| pool::block_on_lending(py, runtime, future))
+                } else {
+                    scope::marked(|| pool::block_on_lending(py, runtime, call.scope(future)))
+                }
             }
         };
         outcome_to_python(py, shared, outcome)
@@ -172,7 +181,11 @@ impl AioHostFunction {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let shared = &self.slot.shared(py)?;
+        // A guard: no reference count is touched on the way.
+        let current = self.slot.current.load();
+        let Some(shared) = current.as_ref() else {
+            return Err(self.slot.gone(py));
+        };
         let Some(event_loop) = running_loop(py)? else {
             return Err(PyRuntimeError::new_err(format!(
                 "{0}.aio.{1}() returns an awaitable for async code (no event loop runs in \

@@ -33,6 +33,9 @@ tokio::task_local! {
 thread_local! {
     /// Set while this thread runs an engine launch.
     static ENGINE_THREAD: Cell<bool> = const { Cell::new(false) };
+    /// How many sync host calls this thread is inside (their futures and bodies run
+    /// on it): the cheap mark of a host call that carries nothing else.
+    static IN_SYNC_CALL: Cell<usize> = const { Cell::new(0) };
 }
 
 /// The context of the task whose Python code called the running host function (the
@@ -48,7 +51,20 @@ pub fn context() -> BTreeMap<String, Value> {
 
 /// Whether this runs inside a host function (its future, or its body).
 pub(crate) fn in_host_call() -> bool {
-    CURRENT.try_with(|_| ()).is_ok()
+    IN_SYNC_CALL.with(Cell::get) > 0 || CURRENT.try_with(|_| ()).is_ok()
+}
+
+/// Marks this thread as inside a sync host call while `f` runs (however it ends).
+pub(crate) fn marked<R>(f: impl FnOnce() -> R) -> R {
+    struct Unmark;
+    impl Drop for Unmark {
+        fn drop(&mut self) {
+            IN_SYNC_CALL.with(|depth| depth.set(depth.get() - 1));
+        }
+    }
+    IN_SYNC_CALL.with(|depth| depth.set(depth.get() + 1));
+    let _unmark = Unmark;
+    f()
 }
 
 /// The context a task sent from inside a host function inherits, if any.
@@ -99,15 +115,25 @@ impl HostCall {
         }
     }
 
-    /// Runs `future` inside this call.
+    /// Whether there is nothing to carry but the mark: no context, not on the engine
+    /// thread, no span. Then a sync call needs no task-local, which is what the common
+    /// case costs.
+    pub(crate) fn carries_nothing(&self) -> bool {
+        self.context.is_none() && !self.on_engine_thread && !self.span.is_active()
+    }
+
+    /// Runs `future` inside this call, wherever it is polled (an `aio` call).
     pub(crate) fn scope<F: Future>(mut self, future: F) -> impl Future<Output = F::Output> {
         let span = std::mem::take(&mut self.span);
         CURRENT.scope(self, span.instrument(future))
     }
 
-    /// Runs `f` inside this call.
+    /// Runs `f` on this thread inside this call (a plain `fn`'s body).
     pub(crate) fn sync_scope<R>(mut self, f: impl FnOnce() -> R) -> R {
+        if self.carries_nothing() {
+            return marked(f);
+        }
         let span = std::mem::take(&mut self.span);
-        span.in_scope(|| CURRENT.sync_scope(self, f))
+        marked(|| span.in_scope(|| CURRENT.sync_scope(self, f)))
     }
 }

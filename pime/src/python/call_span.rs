@@ -41,6 +41,14 @@ impl CallSpan {
         CallSpan {}
     }
 
+    /// Whether there is a span (the feature is on and a subscriber wants it).
+    pub(crate) fn is_active(&self) -> bool {
+        #[cfg(feature = "tracing")]
+        return self.span.is_some();
+        #[cfg(not(feature = "tracing"))]
+        false
+    }
+
     /// The span as a Python object for `CALL_SPAN`, if there is one.
     #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
     pub(crate) fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
