@@ -187,7 +187,7 @@ impl EngineBuilder {
     /// Bounds how long [`crate::stop`] waits for running tasks. When it passes, the
     /// callers of tasks still running or not started get an error, and the engine
     /// goes offline; the stuck worker threads are left to finish on their own (each
-    /// ends when its broker returns).
+    /// ends when its broker returns), and coroutines still running are cancelled.
     ///
     /// Default: none (`stop` waits for every task). Any duration; one too long to
     /// represent as a deadline means none.

@@ -280,6 +280,8 @@ impl Job {
                     runtime.getattr("schedule")?.call1((result, context, span))
                 })
                 .and_then(|future| {
+                    // Before the callback, which may run at once (and forget it).
+                    job.reply.set_coroutine(future.clone().unbind());
                     future.call_method1("add_done_callback", (slf.getattr("complete")?,))?;
                     cancel::cancel_when_abandoned(&job.reply, &future, &job.settings.engine);
                     Ok(())
@@ -297,6 +299,7 @@ impl Job {
 
     /// The job has ended with `outcome`: its place under the bound is free.
     fn release(&self, outcome: Outcome) {
+        self.reply.forget_coroutine();
         // A caller the stop sequence answered with an error got no result.
         let outcome = if self.reply.failed_by_stop() {
             Outcome::Failed

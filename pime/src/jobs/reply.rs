@@ -3,11 +3,13 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use pyo3::{Py, PyAny};
 use serde_value::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::interrupt::Interrupt;
 use crate::error::{Error, Result};
+use crate::python::coroutines::cancel_soon;
 use crate::waiting::lock;
 
 /// Completes one caller's `pime::call`.
@@ -66,6 +68,9 @@ pub(crate) struct ReplySlot {
     failed_by_stop: AtomicBool,
     /// With interrupt on deadline: the handle that interrupts the running broker.
     pub(crate) interrupt: Option<Arc<Interrupt>>,
+    /// The future of the task's coroutine on the event loop, once it has one: the
+    /// stop sequence cancels it at the deadline (the loop outlives the launch).
+    coroutine: Mutex<Option<Py<PyAny>>>,
 }
 
 impl ReplySlot {
@@ -74,6 +79,7 @@ impl ReplySlot {
             reply: Mutex::new(reply),
             failed_by_stop: AtomicBool::new(false),
             interrupt,
+            coroutine: Mutex::new(None),
         })
     }
 
@@ -112,6 +118,21 @@ impl ReplySlot {
             self.failed_by_stop.store(true, Ordering::Release);
             reply.fail(error);
         }
+        // Its caller has its answer: a coroutine still running would run for nothing.
+        if let Some(coroutine) = lock(&self.coroutine).take() {
+            cancel_soon(coroutine);
+        }
+    }
+
+    /// Remembers the future of the task's coroutine, for [`ReplySlot::fail_for_stop`].
+    pub(crate) fn set_coroutine(&self, future: Py<PyAny>) {
+        *lock(&self.coroutine) = Some(future);
+    }
+
+    /// Forgets the coroutine's future (the task has ended): the future's done-callback
+    /// holds the job that holds this slot, a cycle Python's collector cannot see.
+    pub(crate) fn forget_coroutine(&self) {
+        drop(lock(&self.coroutine).take());
     }
 
     /// Whether [`ReplySlot::fail_for_stop`] answered the caller.
