@@ -12,9 +12,11 @@
 //! Either way a panic in the host function raises `pime.HostError` and the engine
 //! keeps serving.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -39,7 +41,7 @@ use crate::python::exceptions::panic_to_error;
 use crate::python::sources;
 use crate::value;
 
-/// What both Python forms of one function share.
+/// What both Python forms of one function share, for the registration that made it.
 pub(crate) struct FunctionShared {
     module: &'static str,
     /// `module.name`, for messages.
@@ -47,6 +49,11 @@ pub(crate) struct FunctionShared {
     spec: HostFunctionSpec,
     /// The runtime host futures run on.
     runtime: Handle,
+    /// Cleared when the registration that made it is dropped.
+    live: AtomicBool,
+    /// The same function of the registration that came next (a later launch): what
+    /// Python objects kept from this one (`from app import get_user`) call then.
+    successor: ArcSwapOption<FunctionShared>,
 }
 
 impl FunctionShared {
@@ -66,35 +73,46 @@ impl FunctionShared {
             qualified: format!("{module}.{}", spec.name),
             spec,
             runtime,
-        })
-    }
-}
-
-/// Where the Python objects of one function find what they call: the registration
-/// of the engine set-up that is live, swapped by the next one (so `from app import
-/// get_user`, done during an earlier launch, calls the new host), empty once none is.
-pub(crate) struct FunctionSlot {
-    module: &'static str,
-    name: &'static str,
-    pub(crate) current: ArcSwapOption<FunctionShared>,
-}
-
-impl FunctionSlot {
-    pub(crate) fn new(module: &'static str, name: &'static str) -> Arc<Self> {
-        Arc::new(FunctionSlot {
-            module,
-            name,
-            current: ArcSwapOption::empty(),
+            live: AtomicBool::new(true),
+            successor: ArcSwapOption::empty(),
         })
     }
 
-    /// The `HostError` of a call made once the set-up that registered it is gone.
+    /// Its registration is gone: calls go to a successor, or fail.
+    pub(crate) fn retire(&self) {
+        self.live.store(false, Ordering::Release);
+    }
+
+    /// Makes `next` (a later registration's) what calls of this one reach once it is
+    /// retired; hung at the end of the chain of earlier ones.
+    pub(crate) fn hand_on(self: &Arc<Self>, next: &Arc<FunctionShared>) {
+        let mut last = Arc::clone(self);
+        while let Some(later) = last.successor.load_full() {
+            last = later;
+        }
+        last.successor.store(Some(Arc::clone(next)));
+    }
+
+    /// What a call reaches now: this function while its registration lives (one
+    /// relaxed load: the common case), else the live one after it, if any.
+    fn current(self: &Arc<Self>) -> Option<Cow<'_, Arc<Self>>> {
+        if self.live.load(Ordering::Relaxed) {
+            return Some(Cow::Borrowed(self));
+        }
+        let mut next = self.successor.load_full()?;
+        while !next.live.load(Ordering::Acquire) {
+            next = next.successor.load_full()?;
+        }
+        Some(Cow::Owned(next))
+    }
+
+    /// The `HostError` of a call made once no registration serves it.
     fn gone(&self, py: Python<'_>) -> PyErr {
         host_error(
             py,
             &Error::engine_state(format!(
-                "{}.{}(): the engine set-up that registered this host module is gone",
-                self.module, self.name
+                "{}(): the engine set-up that registered this host module is gone",
+                self.qualified
             )),
         )
     }
@@ -104,13 +122,13 @@ impl FunctionSlot {
 // `dict`: each instance carries its function's docstring as `__doc__`.
 #[pyclass(frozen, dict, module = "pime", name = "host_function")]
 pub(crate) struct HostFunction {
-    pub(crate) slot: Arc<FunctionSlot>,
+    pub(crate) shared: Arc<FunctionShared>,
 }
 
 /// `module.aio.name(...)`: a call that returns an awaitable.
 #[pyclass(frozen, dict, module = "pime", name = "aio_host_function")]
 pub(crate) struct AioHostFunction {
-    pub(crate) slot: Arc<FunctionSlot>,
+    pub(crate) shared: Arc<FunctionShared>,
 }
 
 /// Aborts a spawned host future: the done-callback of an `aio` call's asyncio future
@@ -129,11 +147,10 @@ impl HostFunction {
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
-        // A guard: no reference count is touched on the way.
-        let current = self.slot.current.load();
-        let Some(shared) = current.as_ref() else {
-            return Err(self.slot.gone(py));
+        let Some(shared) = self.shared.current() else {
+            return Err(self.shared.gone(py));
         };
+        let shared = &*shared;
         let host_args = collect_args(&shared.spec, &shared.qualified, args, kwargs)?;
         let call = HostCall::here(current_context(py)?, CallSpan::of_python_caller(py)?);
         let outcome = match &shared.spec.body {
@@ -163,12 +180,12 @@ impl HostFunction {
     }
 
     fn __repr__(&self) -> String {
-        format!("<host function {}.{}>", self.slot.module, self.slot.name)
+        format!("<host function {}>", self.shared.qualified)
     }
 
     #[getter]
     fn __name__(&self) -> &'static str {
-        self.slot.name
+        self.shared.spec.name
     }
 }
 
@@ -181,11 +198,10 @@ impl AioHostFunction {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        // A guard: no reference count is touched on the way.
-        let current = self.slot.current.load();
-        let Some(shared) = current.as_ref() else {
-            return Err(self.slot.gone(py));
+        let Some(shared) = self.shared.current() else {
+            return Err(self.shared.gone(py));
         };
+        let shared = &*shared;
         let Some(event_loop) = running_loop(py)? else {
             return Err(PyRuntimeError::new_err(format!(
                 "{0}.aio.{1}() returns an awaitable for async code (no event loop runs in \
@@ -233,15 +249,12 @@ impl AioHostFunction {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "<awaitable host function {}.{}>",
-            self.slot.module, self.slot.name
-        )
+        format!("<awaitable host function {}>", self.shared.qualified)
     }
 
     #[getter]
     fn __name__(&self) -> &'static str {
-        self.slot.name
+        self.shared.spec.name
     }
 }
 

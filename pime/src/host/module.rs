@@ -4,9 +4,9 @@
 //!
 //! A name already taken is refused (another host module, a module already imported,
 //! or one Python could import from `sys.path`), except a host module PIME registered
-//! before: that module and its function objects are kept and pointed at the new host,
-//! so a broker that imported it (or `from app import get_user`) during an earlier
-//! launch calls the new functions. When the registration is dropped its functions
+//! before: that module object is filled anew, and its earlier function objects hand
+//! their calls on to the new ones, so a broker that imported it (or `from app import
+//! get_user`) during an earlier launch calls the new host. When the registration is dropped its functions
 //! stop working (they raise `pime.HostError`); the module stays.
 
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule};
 use tokio::runtime::Handle;
 
-use super::function::{AioHostFunction, FunctionShared, FunctionSlot, HostFunction};
+use super::function::{AioHostFunction, FunctionShared, HostFunction};
 use super::spec::HostSpec;
 use crate::error::{Error, ErrorKind, Result};
 use crate::python::exceptions::exec_error_in;
@@ -26,8 +26,8 @@ const MARK: &str = "__pime_host__";
 /// A host module registered in `sys.modules`, live until dropped.
 pub(crate) struct HostRegistration {
     module: &'static str,
-    /// Each function's slot, with what this registration put in it.
-    functions: Vec<(Arc<FunctionSlot>, Arc<FunctionShared>)>,
+    /// Its functions (retired when it is dropped).
+    functions: Vec<Arc<FunctionShared>>,
 }
 
 impl std::fmt::Debug for HostRegistration {
@@ -81,52 +81,35 @@ impl HostRegistration {
                 }
             };
             module.setattr("__doc__", spec.doc)?;
-            let previous_aio = module.getattr("aio").ok();
             let aio = PyDict::new(py);
             for function in spec.functions {
                 let function_name = function.name;
                 let shared = FunctionShared::new(name, function, runtime.clone());
                 let doc = shared.doc();
-                // The objects an earlier launch made are kept, pointed at this host.
-                let sync = match module.getattr(function_name).ok() {
-                    Some(existing) if existing.is_instance_of::<HostFunction>() => {
-                        existing.cast_into::<HostFunction>()?
+                // Objects an earlier launch made (`from app import get_user`) call
+                // this host from now on.
+                if let Some(existing) = module.getattr(function_name).ok() {
+                    if let Ok(existing) = existing.cast::<HostFunction>() {
+                        existing.get().shared.hand_on(&shared);
                     }
-                    _ => Bound::new(
-                        py,
-                        HostFunction {
-                            slot: FunctionSlot::new(name, function_name),
-                        },
-                    )?,
-                };
-                let slot = Arc::clone(&sync.get().slot);
-                let awaitable = match previous_aio
-                    .as_ref()
-                    .and_then(|previous| previous.getattr(function_name).ok())
-                {
-                    Some(existing) if existing.is_instance_of::<AioHostFunction>() => {
-                        existing.cast_into::<AioHostFunction>()?
-                    }
-                    _ => Bound::new(
-                        py,
-                        AioHostFunction {
-                            slot: Arc::clone(&slot),
-                        },
-                    )?,
-                };
-                sync.setattr("__doc__", doc)?;
-                awaitable.setattr("__doc__", doc)?;
-                module.setattr(function_name, &sync)?;
-                aio.set_item(function_name, &awaitable)?;
-                // Both objects of one function share its slot, but an `aio` object kept
-                // from an earlier host may have its own: point both here.
-                let aio_slot = &awaitable.get().slot;
-                if !Arc::ptr_eq(aio_slot, &slot) {
-                    aio_slot.current.store(Some(Arc::clone(&shared)));
-                    functions.push((Arc::clone(aio_slot), Arc::clone(&shared)));
                 }
-                slot.current.store(Some(Arc::clone(&shared)));
-                functions.push((slot, shared));
+                let sync = Bound::new(
+                    py,
+                    HostFunction {
+                        shared: Arc::clone(&shared),
+                    },
+                )?;
+                sync.setattr("__doc__", doc)?;
+                module.setattr(function_name, sync)?;
+                let awaitable = Bound::new(
+                    py,
+                    AioHostFunction {
+                        shared: Arc::clone(&shared),
+                    },
+                )?;
+                awaitable.setattr("__doc__", doc)?;
+                aio.set_item(function_name, awaitable)?;
+                functions.push(shared);
             }
             let namespace = py
                 .import("types")?
@@ -151,9 +134,8 @@ impl HostRegistration {
 
 impl Drop for HostRegistration {
     fn drop(&mut self) {
-        for (slot, registered) in &self.functions {
-            // Emptied only if no later registration filled it meanwhile.
-            slot.current.compare_and_swap(registered, None);
+        for function in &self.functions {
+            function.retire();
         }
     }
 }
