@@ -86,23 +86,39 @@ async def stored_async():
         return f"{type(error).__name__}: {error}"
 
 
-@broker.command
-def from_thread():
-    """Calls the host from a threading.Thread the broker starts."""
+def _start_filling(fill):
+    """Starts a threading.Thread running `fill(result)`; the thread and `result` (a
+    dict, with "error" when `fill` raised)."""
     result = {}
 
     def run():
         try:
-            result["v"] = app.version()
-            result["ctx"] = app.context_keys()
-            result["u"] = app.slow_echo(text="t")
-        except BaseException as error:  # noqa: BLE001
+            fill(result)
+        except BaseException as error:  # noqa: BLE001 - reported to the test
             result["error"] = f"{type(error).__name__}: {error}"
 
-    t = threading.Thread(target=run)
-    t.start()
-    t.join(10)
-    return result if not t.is_alive() else "thread still running after 10 s"
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, result
+
+
+def _joined(fill, seconds):
+    """`fill(result)` in a threading.Thread joined for at most `seconds`: `result`."""
+    thread, result = _start_filling(fill)
+    thread.join(seconds)
+    return result if not thread.is_alive() else f"thread still running after {seconds} s"
+
+
+@broker.command
+def from_thread():
+    """Calls the host from a threading.Thread the broker starts."""
+
+    def fill(result):
+        result["v"] = app.version()
+        result["ctx"] = app.context_keys()
+        result["u"] = app.slow_echo(text="t")
+
+    return _joined(fill, 10)
 
 
 @broker.command
@@ -117,67 +133,54 @@ def from_executor(n):
 def nested_from_thread():
     """A broker thread's host call that calls back into Python, while this (the only)
     pool worker waits for the thread in `join` - not in a host call."""
-    result = {}
 
-    def run():
-        try:
-            result["v"] = app.call_quick()
-        except BaseException as error:  # noqa: BLE001
-            result["error"] = f"{type(error).__name__}: {error}"
+    def fill(result):
+        result["v"] = app.call_quick()
 
-    t = threading.Thread(target=run)
-    t.start()
-    t.join(8)
-    return result if not t.is_alive() else "thread still running after 8 s"
+    return _joined(fill, 8)
 
 
 @broker.command
 async def aio_from_other_loop():
     """`aio` awaited in a fresh event loop of a broker thread."""
-    result = {}
 
-    def run():
-        async def go():
-            return await app.aio.slow_echo(text="x")
+    async def go():
+        return await app.aio.slow_echo(text="x")
 
-        try:
-            result["v"] = asyncio.run(go())
-        except BaseException as error:  # noqa: BLE001
-            result["error"] = f"{type(error).__name__}: {error}"
+    def fill(result):
+        result["v"] = asyncio.run(go())
 
-    t = threading.Thread(target=run)
-    t.start()
-    await asyncio.get_running_loop().run_in_executor(None, t.join, 10)
+    thread, result = _start_filling(fill)
+    await asyncio.get_running_loop().run_in_executor(None, thread.join, 10)
     return result
+
+
+async def _cancel_each(n, turn_first):
+    """Starts `n` aio `forever` host calls one after the other and cancels each (after
+    one loop turn when `turn_first`); returns how many ended cancelled."""
+    cancelled = 0
+    for _ in range(n):
+        pending = asyncio.ensure_future(app.aio.forever())
+        if turn_first:
+            await asyncio.sleep(0)
+        pending.cancel()
+        try:
+            await pending
+        except asyncio.CancelledError:
+            cancelled += 1
+    return cancelled
 
 
 @broker.command
 async def cancel_many(n):
     """Starts and cancels `n` aio host calls; returns how many ended cancelled."""
-    cancelled = 0
-    for _ in range(n):
-        pending = asyncio.ensure_future(app.aio.forever())
-        await asyncio.sleep(0)
-        pending.cancel()
-        try:
-            await pending
-        except asyncio.CancelledError:
-            cancelled += 1
-    return cancelled
+    return await _cancel_each(n, turn_first=True)
 
 
 @broker.command
 async def cancel_before_start(n):
     """Cancels `n` aio host calls before the loop ever ran them."""
-    cancelled = 0
-    for _ in range(n):
-        pending = asyncio.ensure_future(app.aio.forever())
-        pending.cancel()
-        try:
-            await pending
-        except asyncio.CancelledError:
-            cancelled += 1
-    return cancelled
+    return await _cancel_each(n, turn_first=False)
 
 
 @broker.command

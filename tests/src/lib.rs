@@ -199,6 +199,7 @@ pub async fn with_python<T: Send + 'static>(
         .expect("the Python closure did not panic")
 }
 pub mod dask_cluster;
+pub mod host_support;
 
 /// `depth` lists around `leaf`.
 pub fn nested_lists(depth: usize, leaf: Value) -> Value {

@@ -7,9 +7,10 @@
 //! `ExecError` instead of waiting forever"; hot reload: "tasks already running finish
 //! on the old function".
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use pime::Value;
+use pime_tests::host_support::{answer, launch_host};
 use pime_tests::task;
 
 #[pime::host_module(module = "admin_app")]
@@ -31,21 +32,9 @@ impl AdminApp for Impl {
     }
 }
 
-async fn bounded<T>(seconds: u64, f: impl std::future::Future<Output = T>) -> Result<T, String> {
-    tokio::time::timeout(Duration::from_secs(seconds), f)
-        .await
-        .map_err(|_| format!("HANG (no answer within {seconds} s)"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn host_functions_that_reload_or_stop_the_engine() {
-    let start = || {
-        pime_tests::start_with("adversarial_host_admin", |b| {
-            b.thread_pool(1, 2)
-                .stop_timeout(Duration::from_secs(2))
-                .host(AdminAppHost::new(Impl))
-        })
-    };
+    let start = || launch_host("adversarial_host_admin", (1, 2), 2, AdminAppHost::new(Impl));
     let mut engine = start().await;
     let mut problems = Vec::new();
     for (command, exclusive) in [
@@ -54,14 +43,14 @@ async fn host_functions_that_reload_or_stop_the_engine() {
         ("reload_via_host_async", true),
         ("reload_via_host", true),
     ] {
-        let before = bounded(5, pime::call(task("loads", &[]))).await;
+        let before = answer(5, pime::call(task("loads", &[]))).await;
         let mut t = task(command, &[]);
         if exclusive {
             t.mark_exclusive();
         }
         let what = format!("{}{command}", if exclusive { "exclusive " } else { "" });
-        let got = bounded(10, pime::call(t)).await;
-        let after = bounded(5, pime::call(task("loads", &[]))).await;
+        let got = answer(10, pime::call(t)).await;
+        let after = answer(5, pime::call(task("loads", &[]))).await;
         eprintln!("{what}: {got:?} (loads {before:?} -> {after:?})");
         let fine = match &got {
             Ok(Ok(Some(Value::String(text)))) => {
@@ -73,7 +62,7 @@ async fn host_functions_that_reload_or_stop_the_engine() {
         };
         if !fine {
             problems.push(format!("{what}: {got:?}"));
-            let stopped = bounded(10, engine.stop()).await;
+            let stopped = answer(10, engine.stop()).await;
             eprintln!("stop after that: {stopped:?}");
             engine = start().await;
         }
@@ -81,9 +70,9 @@ async fn host_functions_that_reload_or_stop_the_engine() {
 
     // A host function awaiting the stop of the engine that runs it.
     let started = Instant::now();
-    let got = bounded(15, pime::call(task("stop_via_host", &[]))).await;
+    let got = answer(15, pime::call(task("stop_via_host", &[]))).await;
     eprintln!("stop_via_host: {got:?} after {:?}", started.elapsed());
-    let offline = bounded(10, pime::wait_offline()).await;
+    let offline = answer(10, pime::wait_offline()).await;
     if offline.is_err() {
         problems.push(format!(
             "stop_via_host: the engine is not offline 10 s later (caller: {got:?})"

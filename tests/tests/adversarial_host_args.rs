@@ -10,10 +10,10 @@
 //! serving." Values: "Conversion never panics".
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use pime::Value;
-use pime_tests::{s, task};
+use pime_tests::host_support::{bounded, call_within, launch_host};
+use pime_tests::s;
 
 #[pime::host_module(module = "args_app")]
 pub trait ArgsApp {
@@ -110,15 +110,8 @@ fn get<'a>(table: &'a BTreeMap<Value, Value>, key: &str) -> &'a str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_arguments_and_results() {
-    let engine = pime_tests::start_with("adversarial_host_args", |b| {
-        b.thread_pool(1, 2)
-            .stop_timeout(Duration::from_secs(5))
-            .host(ArgsAppHost::new(Impl))
-    })
-    .await;
-    let outcome = tokio::time::timeout(Duration::from_secs(60), pime::call(task("attack", &[])))
-        .await
-        .expect("attack answers in time");
+    let engine = launch_host("adversarial_host_args", (1, 2), 5, ArgsAppHost::new(Impl)).await;
+    let outcome = call_within(60, "attack", &[]).await;
     let table = match outcome {
         Ok(Some(Value::Map(table))) => table,
         other => panic!("attack: {other:?}"),
@@ -236,12 +229,7 @@ async fn hostile_arguments_and_results() {
 
     // 50 MB both ways.
     let n = 50_000_000_u64;
-    let big = tokio::time::timeout(
-        Duration::from_secs(60),
-        pime::call(task("big_roundtrip", &[("n", Value::U64(n))])),
-    )
-    .await
-    .expect("big_roundtrip in time");
+    let big = call_within(60, "big_roundtrip", &[("n", Value::U64(n))]).await;
     if big
         != Ok(Some(Value::Seq(vec![
             Value::I64(n as i64),
@@ -252,14 +240,10 @@ async fn hostile_arguments_and_results() {
     }
 
     // Arguments are not leaked.
-    let counts = tokio::time::timeout(
-        Duration::from_secs(60),
-        pime::call(task("refcount_check", &[("n", Value::U64(2000))])),
-    )
-    .await
-    .expect("refcount_check in time")
-    .unwrap()
-    .unwrap();
+    let counts = call_within(60, "refcount_check", &[("n", Value::U64(2000))])
+        .await
+        .unwrap()
+        .unwrap();
     eprintln!("refcounts before/after: {counts:?}");
     let Value::Seq(pair) = &counts else { panic!() };
     if pair[0] != pair[1] {
@@ -269,16 +253,8 @@ async fn hostile_arguments_and_results() {
     }
 
     // Still serving.
-    let alive = tokio::time::timeout(
-        Duration::from_secs(10),
-        pime::call(task("big_roundtrip", &[("n", Value::U64(3))])),
-    )
-    .await
-    .expect("alive");
+    let alive = call_within(10, "big_roundtrip", &[("n", Value::U64(3))]).await;
     assert!(alive.is_ok(), "{alive:?}");
-    tokio::time::timeout(Duration::from_secs(20), engine.stop())
-        .await
-        .expect("stop returns")
-        .unwrap();
+    bounded("stop", 20, engine.stop()).await.unwrap();
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }

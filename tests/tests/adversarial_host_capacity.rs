@@ -6,103 +6,18 @@
 //! (A) one chain deeper than capacity + max workers; (B) a burst of more concurrent
 //! outer calls than the bound, each nesting only once (sync and async). Capacity 16.
 
-use std::collections::HashSet;
-use std::sync::Mutex;
 use std::time::Duration;
 
-use pime::{host_module, ErrorKind, Value};
+use pime::Value;
+use pime_tests::host_support::nest_app::{self, expected};
+use pime_tests::host_support::{answer, bounded};
 use pime_tests::{s, task};
 
-#[host_module(module = "nest_app")]
-pub trait NestApp {
-    /// Calls `nested` (mode "sync") or `nested_async` (otherwise) with `depth`.
-    async fn nest(&self, depth: u32, mode: String) -> pime::Result<String>;
-    /// Waits until `gate` is open.
-    async fn wait(&self, gate: String) -> pime::Result<()>;
-    /// Opens `gate`.
-    fn open(&self, gate: String) -> pime::Result<()>;
-}
-
-struct Impl;
-
-static GATES: Mutex<Option<HashSet<String>>> = Mutex::new(None);
-static NOTIFY: tokio::sync::Notify = tokio::sync::Notify::const_new();
-
-impl NestApp for Impl {
-    async fn nest(&self, depth: u32, mode: String) -> pime::Result<String> {
-        let command = if mode == "sync" || mode == "alt" {
-            "nested"
-        } else {
-            "nested_async"
-        };
-        let inner = pime::call(task(
-            command,
-            &[("depth", Value::U32(depth)), ("mode", s(&mode))],
-        ))
-        .await?;
-        match inner {
-            Some(Value::String(text)) => Ok(format!("{depth}/{text}")),
-            other => Err(pime::Error::new(
-                ErrorKind::UnpackError,
-                format!("{other:?}"),
-            )),
-        }
-    }
-    async fn wait(&self, gate: String) -> pime::Result<()> {
-        loop {
-            let notified = NOTIFY.notified();
-            if GATES
-                .lock()
-                .unwrap()
-                .get_or_insert_with(HashSet::new)
-                .contains(&gate)
-            {
-                return Ok(());
-            }
-            notified.await;
-        }
-    }
-    fn open(&self, gate: String) -> pime::Result<()> {
-        GATES
-            .lock()
-            .unwrap()
-            .get_or_insert_with(HashSet::new)
-            .insert(gate);
-        NOTIFY.notify_waiters();
-        Ok(())
-    }
-}
-
-fn open(gate: &str) {
-    Impl.open(gate.into()).unwrap();
-}
-
-fn expected(depth: u32) -> Value {
-    let mut text = String::from("bottom");
-    for level in 0..depth {
-        text = format!("{level}/{text}");
-    }
-    s(&text)
-}
-
-#[allow(dead_code)]
-async fn call(command: &str, params: &[(&str, Value)]) -> pime::Result<Option<Value>> {
-    tokio::time::timeout(Duration::from_secs(20), pime::call(task(command, params)))
-        .await
-        .unwrap_or_else(|_| panic!("{command} {params:?}: no answer within 20 s (hang)"))
-}
-
-#[allow(dead_code)]
-fn unused() {
-    open("");
-}
-
 async fn relaunch() -> pime::Engine {
-    pime_tests::start_with("adversarial_host_nest", |b| {
+    nest_app::start(|b| {
         b.thread_pool(1, 1)
             .queue_capacity(16)
             .stop_timeout(Duration::from_secs(2))
-            .host(NestAppHost::new(Impl))
     })
     .await
 }
@@ -113,7 +28,7 @@ async fn outcome(
     want: Value,
 ) -> Option<String> {
     let n = handles.len();
-    let all = tokio::time::timeout(Duration::from_secs(15), async {
+    let all = answer(15, async {
         let mut ok = 0;
         let mut errors = Vec::new();
         for h in handles {
@@ -192,14 +107,11 @@ async fn nested_calls_against_the_admission_bound() {
             .collect();
         if let Some(problem) = outcome(&what, handles, want).await {
             problems.push(problem);
-            let stopped = tokio::time::timeout(Duration::from_secs(10), engine.stop()).await;
+            let stopped = answer(10, engine.stop()).await;
             assert!(stopped.is_ok(), "stop with a stop timeout returns");
             engine = relaunch().await;
         }
     }
-    tokio::time::timeout(Duration::from_secs(10), engine.stop())
-        .await
-        .expect("stop")
-        .ok();
+    bounded("stop", 10, engine.stop()).await.ok();
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }

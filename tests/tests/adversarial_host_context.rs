@@ -7,11 +7,13 @@
 //! Python code called it"; Tracing: "host functions the plugin calls run inside the
 //! same span".
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use pime::Value;
+use pime_tests::host_support::{
+    bounded, call_within, launch_host, open_gate, poll_until, wait_gate,
+};
 use pime_tests::{s, task};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -99,23 +101,11 @@ pub trait CtxApp {
     async fn nested_read(&self) -> pime::Result<String>;
 }
 
-static GATES: Mutex<Option<HashSet<String>>> = Mutex::new(None);
-static NOTIFY: tokio::sync::Notify = tokio::sync::Notify::const_new();
-
 fn rid() -> Option<String> {
     match pime::context().get("request_id") {
         Some(Value::String(id)) => Some(id.clone()),
         _ => None,
     }
-}
-
-fn open(gate: &str) {
-    GATES
-        .lock()
-        .unwrap()
-        .get_or_insert_with(HashSet::new)
-        .insert(gate.into());
-    NOTIFY.notify_waiters();
 }
 
 struct Impl;
@@ -124,18 +114,7 @@ impl CtxApp for Impl {
     async fn around(&self, gate: String) -> pime::Result<Vec<Option<String>>> {
         let before = rid();
         tracing::info!("host before {gate}");
-        loop {
-            let notified = NOTIFY.notified();
-            if GATES
-                .lock()
-                .unwrap()
-                .get_or_insert_with(HashSet::new)
-                .contains(&gate)
-            {
-                break;
-            }
-            notified.await;
-        }
+        wait_gate(&gate).await;
         tracing::info!("host after {gate}");
         Ok(vec![before, rid()])
     }
@@ -158,18 +137,9 @@ fn map(entries: &[(&str, Value)]) -> Value {
     Value::Map(entries.iter().map(|(k, v)| (s(k), v.clone())).collect())
 }
 
-async fn bounded<T>(what: &str, seconds: u64, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(seconds), f)
-        .await
-        .unwrap_or_else(|_| panic!("{what}: no answer within {seconds} s (hang)"))
-}
-
 async fn wait_event(recorder: &Recorder, message: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !recorder.0.lock().unwrap().iter().any(|(m, _)| m == message) {
-        assert!(Instant::now() < deadline, "no event {message:?}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let seen = || recorder.0.lock().unwrap().iter().any(|(m, _)| m == message);
+    assert!(poll_until(10, seen).await, "no event {message:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,12 +147,7 @@ async fn context_and_span_while_the_worker_serves_another_task() {
     let recorder = Recorder::default();
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(recorder.clone()))
         .unwrap();
-    let engine = pime_tests::start_with("adversarial_host_context", |b| {
-        b.thread_pool(1, 1)
-            .stop_timeout(Duration::from_secs(3))
-            .host(CtxAppHost::new(Impl))
-    })
-    .await;
+    let engine = launch_host("adversarial_host_context", (1, 1), 3, CtxAppHost::new(Impl)).await;
     let mut problems = Vec::new();
 
     // r1 waits in a sync host call; r2 runs meanwhile on the same (only) worker.
@@ -198,7 +163,7 @@ async fn context_and_span_while_the_worker_serves_another_task() {
     if inner != Ok(Some(want_inner)) {
         problems.push(format!("the task served meanwhile (r2) saw: {inner:?}"));
     }
-    open("g1");
+    open_gate("g1");
     let outer = bounded("ctx_wait", 10, outer).await.unwrap();
     let want_outer = map(&[
         ("py_before", s("r1")),
@@ -216,9 +181,9 @@ async fn context_and_span_while_the_worker_serves_another_task() {
     let b = pime_tests::spawn_sent(with_rid("ctx_wait_async", &[("gate", s("g4"))], "r4")).await;
     wait_event(&recorder, "host before g3").await;
     wait_event(&recorder, "host before g4").await;
-    open("g4");
+    open_gate("g4");
     let b = bounded("r4", 10, b).await.unwrap();
-    open("g3");
+    open_gate("g3");
     let a = bounded("r3", 10, a).await.unwrap();
     for (got, id) in [(a, "r3"), (b, "r4")] {
         let want = map(&[
@@ -272,7 +237,7 @@ async fn context_and_span_while_the_worker_serves_another_task() {
         other => problems.push(format!("poison_context: {other:?}")),
     }
 
-    let alive = bounded("alive", 10, pime::call(task("ctx_read", &[]))).await;
+    let alive = call_within(10, "ctx_read", &[]).await;
     assert_eq!(
         alive,
         Ok(Some(map(&[("py", Value::Unit), ("host", Value::Unit)])))

@@ -5,100 +5,17 @@
 //! README, "Host modules": "A pool worker waiting in a sync host call serves the pool
 //! meanwhile, so nested calls complete on `.thread_pool(1, 1)`, at any depth."
 
-use std::collections::HashSet;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use pime::{host_module, ErrorKind, Value};
-use pime_tests::{s, task};
-
-#[host_module(module = "nest_app")]
-pub trait NestApp {
-    /// Calls `nested` (mode "sync") or `nested_async` (otherwise) with `depth`.
-    async fn nest(&self, depth: u32, mode: String) -> pime::Result<String>;
-    /// Waits until `gate` is open.
-    async fn wait(&self, gate: String) -> pime::Result<()>;
-    /// Opens `gate`.
-    fn open(&self, gate: String) -> pime::Result<()>;
-}
-
-struct Impl;
-
-static GATES: Mutex<Option<HashSet<String>>> = Mutex::new(None);
-static NOTIFY: tokio::sync::Notify = tokio::sync::Notify::const_new();
-
-impl NestApp for Impl {
-    async fn nest(&self, depth: u32, mode: String) -> pime::Result<String> {
-        let command = if mode == "sync" || mode == "alt" {
-            "nested"
-        } else {
-            "nested_async"
-        };
-        let inner = pime::call(task(
-            command,
-            &[("depth", Value::U32(depth)), ("mode", s(&mode))],
-        ))
-        .await?;
-        match inner {
-            Some(Value::String(text)) => Ok(format!("{depth}/{text}")),
-            other => Err(pime::Error::new(
-                ErrorKind::UnpackError,
-                format!("{other:?}"),
-            )),
-        }
-    }
-    async fn wait(&self, gate: String) -> pime::Result<()> {
-        loop {
-            let notified = NOTIFY.notified();
-            if GATES
-                .lock()
-                .unwrap()
-                .get_or_insert_with(HashSet::new)
-                .contains(&gate)
-            {
-                return Ok(());
-            }
-            notified.await;
-        }
-    }
-    fn open(&self, gate: String) -> pime::Result<()> {
-        GATES
-            .lock()
-            .unwrap()
-            .get_or_insert_with(HashSet::new)
-            .insert(gate);
-        NOTIFY.notify_waiters();
-        Ok(())
-    }
-}
-
-#[allow(dead_code)]
-fn open(gate: &str) {
-    Impl.open(gate.into()).unwrap();
-}
-
-fn expected(depth: u32) -> Value {
-    let mut text = String::from("bottom");
-    for level in 0..depth {
-        text = format!("{level}/{text}");
-    }
-    s(&text)
-}
-
-async fn call(command: &str, params: &[(&str, Value)]) -> pime::Result<Option<Value>> {
-    tokio::time::timeout(Duration::from_secs(20), pime::call(task(command, params)))
-        .await
-        .unwrap_or_else(|_| panic!("{command} {params:?}: no answer within 20 s (hang)"))
-}
+use pime::Value;
+use pime_tests::host_support::bounded;
+use pime_tests::host_support::nest_app::{self, call, expected};
+use pime_tests::s;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn very_deep_nesting_on_a_pool_of_one() {
-    let engine = pime_tests::start_with("adversarial_host_nest", |b| {
-        b.thread_pool(1, 1)
-            .stop_timeout(Duration::from_secs(5))
-            .host(NestAppHost::new(Impl))
-    })
-    .await;
+    let engine =
+        nest_app::start(|b| b.thread_pool(1, 1).stop_timeout(Duration::from_secs(5))).await;
     let mut problems = Vec::new();
     let only = std::env::var("ADV_MODE").ok();
     for (command, mode) in [("nested", "sync"), ("nested_async", "async")] {
@@ -133,9 +50,6 @@ async fn very_deep_nesting_on_a_pool_of_one() {
     }
     let alive = call("quick", &[]).await;
     assert_eq!(alive, Ok(Some(s("quick"))));
-    tokio::time::timeout(Duration::from_secs(20), engine.stop())
-        .await
-        .expect("stop returns")
-        .unwrap();
+    bounded("stop", 20, engine.stop()).await.unwrap();
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }

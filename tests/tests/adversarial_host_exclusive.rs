@@ -11,6 +11,7 @@
 use std::time::{Duration, Instant};
 
 use pime::{PyTask, Value};
+use pime_tests::host_support::{answer, bounded, call_within, launch_host};
 use pime_tests::{s, task};
 
 #[pime::host_module(module = "excl_app")]
@@ -41,19 +42,14 @@ impl ExclApp for Impl {
     }
 }
 
-async fn bounded<T>(what: &str, seconds: u64, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(seconds), f)
-        .await
-        .unwrap_or_else(|_| panic!("{what}: no answer within {seconds} s (hang)"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exclusive_tasks_and_host_calls() {
-    let engine = pime_tests::start_with("adversarial_host_exclusive", |b| {
-        b.thread_pool(1, 1)
-            .stop_timeout(Duration::from_secs(2))
-            .host(ExclAppHost::new(Impl))
-    })
+    let engine = launch_host(
+        "adversarial_host_exclusive",
+        (1, 1),
+        2,
+        ExclAppHost::new(Impl),
+    )
     .await;
     let mut problems = Vec::new();
     for outer_exclusive in [false, true] {
@@ -81,9 +77,9 @@ async fn exclusive_tasks_and_host_calls() {
                     if outer_exclusive { "exclusive " } else { "" }
                 );
                 let started = Instant::now();
-                match tokio::time::timeout(Duration::from_secs(10), pime::call(t)).await {
-                    Err(_) => {
-                        problems.push(format!("{what}: HANG (no answer in 10 s)"));
+                match answer(10, pime::call(t)).await {
+                    Err(hang) => {
+                        problems.push(format!("{what}: {hang}"));
                         break;
                     }
                     Ok(outcome) => {
@@ -104,7 +100,7 @@ async fn exclusive_tasks_and_host_calls() {
             }
         }
     }
-    let alive = bounded("alive", 10, pime::call(task("leaf", &[]))).await;
+    let alive = call_within(10, "leaf", &[]).await;
     assert_eq!(alive, Ok(Some(s("leaf"))));
 
     // An exclusive task stuck in a never-ending sync host call; stop with a timeout.
@@ -113,7 +109,7 @@ async fn exclusive_tasks_and_host_calls() {
     let stuck = pime_tests::spawn_sent(stuck).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
-    let stopped = tokio::time::timeout(Duration::from_secs(10), engine.stop()).await;
+    let stopped = answer(10, engine.stop()).await;
     let took = started.elapsed();
     eprintln!("stop with the engine thread in a host call: {stopped:?} after {took:?}");
     if !matches!(stopped, Ok(Ok(()))) || took > Duration::from_secs(4) {
@@ -121,13 +117,13 @@ async fn exclusive_tasks_and_host_calls() {
             "stop (stop_timeout 2 s) while an exclusive task waits in a host call: {stopped:?} after {took:?}"
         ));
     }
-    match tokio::time::timeout(Duration::from_secs(5), stuck).await {
+    match answer(5, stuck).await {
         Ok(outcome) => eprintln!("stuck caller: {outcome:?}"),
         Err(_) => problems.push("the stuck exclusive caller got no answer 5 s after stop".into()),
     }
     // Relaunch while the old engine thread is still stuck in that host call.
-    let relaunched = tokio::time::timeout(
-        Duration::from_secs(20),
+    let relaunched = answer(
+        20,
         pime::Engine::builder()
             .import_path(pime_tests::PYTHON_DIR)
             .broker("adversarial_host_exclusive", "broker")
@@ -148,7 +144,7 @@ async fn exclusive_tasks_and_host_calls() {
                 if exclusive {
                     t.mark_exclusive();
                 }
-                match tokio::time::timeout(Duration::from_secs(10), pime::call(t)).await {
+                match answer(10, pime::call(t)).await {
                     Ok(Ok(Some(v))) if v == s("leaf") => {}
                     other => {
                         problems.push(format!("relaunched, leaf exclusive={exclusive}: {other:?}"))

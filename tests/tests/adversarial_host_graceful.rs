@@ -9,6 +9,7 @@
 use std::time::{Duration, Instant};
 
 use pime::Value;
+use pime_tests::host_support::{answer, bounded, launch};
 use pime_tests::{s, task};
 
 #[pime::host_module(module = "graceful_app")]
@@ -32,10 +33,12 @@ impl GracefulApp for Impl {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_stop_with_host_calls_in_flight() {
-    let engine = pime_tests::start_with("adversarial_host_graceful", |b| {
-        b.thread_pool(1, 2).host(GracefulAppHost::new(Impl))
-    })
-    .await;
+    let start = || {
+        launch("adversarial_host_graceful", |b| {
+            b.thread_pool(1, 2).host(GracefulAppHost::new(Impl))
+        })
+    };
+    let engine = start().await;
     let sync = pime_tests::spawn_sent(task("slow_sync", &[("ms", Value::U64(800))])).await;
     let aio = pime_tests::spawn_sent(task("slow_async", &[("ms", Value::U64(800))])).await;
     let chain = pime_tests::spawn_sent(task(
@@ -45,24 +48,18 @@ async fn graceful_stop_with_host_calls_in_flight() {
     .await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = Instant::now();
-    tokio::time::timeout(Duration::from_secs(20), engine.stop())
-        .await
-        .expect("graceful stop returns once the host calls end")
-        .unwrap();
+    bounded(
+        "graceful stop (returns once the host calls end)",
+        20,
+        engine.stop(),
+    )
+    .await
+    .unwrap();
     eprintln!("graceful stop took {:?}", started.elapsed());
     let mut problems = Vec::new();
-    let sync = tokio::time::timeout(Duration::from_secs(5), sync)
-        .await
-        .expect("sync caller answered")
-        .unwrap();
-    let aio = tokio::time::timeout(Duration::from_secs(5), aio)
-        .await
-        .expect("aio caller answered")
-        .unwrap();
-    let chain = tokio::time::timeout(Duration::from_secs(5), chain)
-        .await
-        .expect("chain caller answered")
-        .unwrap();
+    let sync = bounded("sync caller", 5, sync).await.unwrap();
+    let aio = bounded("aio caller", 5, aio).await.unwrap();
+    let chain = bounded("chain caller", 5, chain).await.unwrap();
     if sync != Ok(Some(s("slept 800"))) {
         problems.push(format!("sync host call across graceful stop: {sync:?}"));
     }
@@ -76,13 +73,10 @@ async fn graceful_stop_with_host_calls_in_flight() {
     }
 
     // Relaunch; a never-ending aio host call; stop() without a stop timeout.
-    let engine = pime_tests::start_with("adversarial_host_graceful", |b| {
-        b.thread_pool(1, 2).host(GracefulAppHost::new(Impl))
-    })
-    .await;
+    let engine = start().await;
     let forever = pime_tests::spawn_sent(task("forever_async", &[])).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let stopped = tokio::time::timeout(Duration::from_secs(10), engine.stop()).await;
+    let stopped = answer(10, engine.stop()).await;
     eprintln!("stop without stop_timeout, aio host call never ends: {stopped:?}");
     // The README's graceful stop waits for every task, this pending one included.
     if stopped.is_ok() {
@@ -90,7 +84,7 @@ async fn graceful_stop_with_host_calls_in_flight() {
     }
     // Escape hatch: dropping the caller cancels the coroutine, so the stop can finish.
     forever.abort();
-    let offline = tokio::time::timeout(Duration::from_secs(10), pime::wait_offline()).await;
+    let offline = answer(10, pime::wait_offline()).await;
     eprintln!("offline after dropping the caller: {offline:?}");
     if offline.is_err() {
         problems

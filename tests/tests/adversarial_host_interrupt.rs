@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use pime::{ErrorKind, Value};
+use pime_tests::host_support::{bounded, call_within, launch};
 use pime_tests::{s, task};
 
 #[pime::host_module(module = "intr_app")]
@@ -28,7 +29,7 @@ impl IntrApp for Impl {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deadline_interrupt_while_the_worker_serves_another_task() {
-    let engine = pime_tests::start_with("adversarial_host_interrupt", |b| {
+    let engine = launch("adversarial_host_interrupt", |b| {
         b.thread_pool(1, 1)
             .interrupt_on_deadline(true)
             .stop_timeout(Duration::from_secs(3))
@@ -43,12 +44,7 @@ async fn deadline_interrupt_while_the_worker_serves_another_task() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     // Runs on the worker that waits in the host call, across the 400 ms deadline.
     let started = Instant::now();
-    let busy = tokio::time::timeout(
-        Duration::from_secs(10),
-        pime::call(task("busy", &[("seconds", Value::F64(1.0))])),
-    )
-    .await
-    .expect("busy answers");
+    let busy = call_within(10, "busy", &[("seconds", Value::F64(1.0))]).await;
     eprintln!(
         "busy (no timeout of its own): {busy:?} after {:?}",
         started.elapsed()
@@ -58,28 +54,17 @@ async fn deadline_interrupt_while_the_worker_serves_another_task() {
             "a task without a timeout, served by the waiting worker, got another task's deadline interrupt: {busy:?}"
         ));
     }
-    let timed = tokio::time::timeout(Duration::from_secs(10), timed)
-        .await
-        .expect("timed answers")
-        .unwrap();
+    let timed = bounded("timed", 10, timed).await.unwrap();
     eprintln!("timed: {timed:?}");
     if timed.as_ref().map_err(|e| e.kind) != Err(ErrorKind::Timeout) {
         problems.push(format!("the timed task: {timed:?}"));
     }
     // The worker is still sound afterwards.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let again = tokio::time::timeout(
-        Duration::from_secs(10),
-        pime::call(task("busy", &[("seconds", Value::F64(0.2))])),
-    )
-    .await
-    .expect("again answers");
+    let again = call_within(10, "busy", &[("seconds", Value::F64(0.2))]).await;
     if again != Ok(Some(s("busy done"))) {
         problems.push(format!("a later task on that worker: {again:?}"));
     }
-    tokio::time::timeout(Duration::from_secs(10), engine.stop())
-        .await
-        .expect("stop")
-        .ok();
+    bounded("stop", 10, engine.stop()).await.ok();
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }

@@ -6,10 +6,8 @@
 //! README, Guarantees: "Bounded memory ... resident memory stays flat"; "5,000 random
 //! drops leak no Python objects".
 
-use std::time::Duration;
-
 use pime::Value;
-use pime_tests::task;
+use pime_tests::host_support::{bounded, call_within, launch};
 
 #[pime::host_module(module = "leak_app")]
 pub trait LeakApp {
@@ -29,13 +27,7 @@ impl LeakApp for Impl {
 }
 
 async fn round(command: &str, n: u64) -> i64 {
-    match tokio::time::timeout(
-        Duration::from_secs(240),
-        pime::call(task(command, &[("n", Value::U64(n))])),
-    )
-    .await
-    .expect("round in time")
-    {
+    match call_within(240, command, &[("n", Value::U64(n))]).await {
         Ok(Some(Value::I64(objects))) => objects,
         other => panic!("{command}: {other:?}"),
     }
@@ -43,7 +35,7 @@ async fn round(command: &str, n: u64) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn host_call_paths_do_not_leak() {
-    let engine = pime_tests::start_with("adversarial_host_leak", |b| {
+    let engine = launch("adversarial_host_leak", |b| {
         b.thread_pool(1, 1).host(LeakAppHost::new(Impl))
     })
     .await;
@@ -68,9 +60,6 @@ async fn host_call_paths_do_not_leak() {
             ));
         }
     }
-    tokio::time::timeout(Duration::from_secs(20), engine.stop())
-        .await
-        .expect("stop")
-        .unwrap();
+    bounded("stop", 20, engine.stop()).await.unwrap();
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }

@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use pime::Value;
+use pime_tests::host_support::{answer, bounded, call_within};
 use pime_tests::{s, task, PYTHON_DIR};
 
 macro_rules! named {
@@ -43,9 +44,7 @@ fn builder() -> pime::EngineBuilder {
 }
 
 async fn try_start(what: &str, b: pime::EngineBuilder) -> Result<pime::Engine, pime::Error> {
-    tokio::time::timeout(Duration::from_secs(30), b.start())
-        .await
-        .unwrap_or_else(|_| panic!("{what}: start() did not return within 30 s"))
+    bounded(&format!("{what}: start()"), 30, b.start()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,23 +82,12 @@ async fn clashing_host_module_names() {
         match try_start(what, b).await {
             Err(error) => eprintln!("{what}: start() error: {error}"),
             Ok(engine) => {
-                let hello =
-                    tokio::time::timeout(Duration::from_secs(10), pime::call(task("hello", &[])))
-                        .await
-                        .map_err(|_| "hang");
-                let pime_ok = tokio::time::timeout(
-                    Duration::from_secs(10),
-                    pime::call(task("pime_still_works", &[])),
-                )
-                .await
-                .map_err(|_| "hang");
+                let hello = answer(10, pime::call(task("hello", &[]))).await;
+                let pime_ok = answer(10, pime::call(task("pime_still_works", &[]))).await;
                 problems.push(format!(
                     "host module named {what:?} was accepted by start(); hello -> {hello:?}, pime -> {pime_ok:?}"
                 ));
-                tokio::time::timeout(Duration::from_secs(20), engine.stop())
-                    .await
-                    .expect("stop returns")
-                    .ok();
+                bounded("stop", 20, engine.stop()).await.ok();
             }
         }
     }
@@ -117,28 +105,17 @@ async fn clashing_host_module_names() {
     assert!(failed.is_err(), "a missing broker module fails start()");
     match try_start("good", builder().host(GoodHost::new(Impl))).await {
         Ok(engine) => {
-            let hello =
-                tokio::time::timeout(Duration::from_secs(10), pime::call(task("hello", &[])))
-                    .await
-                    .expect("hello in time");
+            let hello = call_within(10, "hello", &[]).await;
             if hello != Ok(Some(s("hello from names_app"))) {
                 problems.push(format!("after a failed start: hello -> {hello:?}"));
             }
-            let pime_ok = tokio::time::timeout(
-                Duration::from_secs(10),
-                pime::call(task("pime_still_works", &[])),
-            )
-            .await
-            .expect("in time");
+            let pime_ok = call_within(10, "pime_still_works", &[]).await;
             assert_eq!(
                 pime_ok,
                 Ok(Some(Value::Seq(vec![Value::Bool(true); 3]))),
                 "the pime package is intact"
             );
-            tokio::time::timeout(Duration::from_secs(20), engine.stop())
-                .await
-                .expect("stop returns")
-                .unwrap();
+            bounded("stop", 20, engine.stop()).await.unwrap();
         }
         Err(error) => problems.push(format!("a good start after a failed one: {error}")),
     }

@@ -9,7 +9,8 @@
 use std::time::Duration;
 
 use pime::Value;
-use pime_tests::{s, task};
+use pime_tests::host_support::{bounded, call_within, launch_host};
+use pime_tests::s;
 
 pub struct PanicSer;
 impl serde::Serialize for PanicSer {
@@ -79,17 +80,16 @@ impl PanicApp for Impl {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn panics_everywhere() {
-    let engine = pime_tests::start_with("adversarial_host_panics", |b| {
-        b.thread_pool(1, 1)
-            .stop_timeout(Duration::from_secs(3))
-            .host(PanicAppHost::new(Impl))
-    })
+    let engine = launch_host(
+        "adversarial_host_panics",
+        (1, 1),
+        3,
+        PanicAppHost::new(Impl),
+    )
     .await;
     let mut problems = Vec::new();
     for command in ["sync_all", "aio_all"] {
-        let outcome = tokio::time::timeout(Duration::from_secs(20), pime::call(task(command, &[])))
-            .await
-            .unwrap_or_else(|_| panic!("{command}: hang"));
+        let outcome = call_within(20, command, &[]).await;
         let table = match outcome {
             Ok(Some(Value::Map(table))) => table,
             other => {
@@ -107,14 +107,9 @@ async fn panics_everywhere() {
                 problems.push(format!("{command} {name:?}: {line}"));
             }
         }
-        let alive = tokio::time::timeout(Duration::from_secs(10), pime::call(task("alive", &[])))
-            .await
-            .expect("alive in time");
+        let alive = call_within(10, "alive", &[]).await;
         assert_eq!(alive, Ok(Some(s("fine"))), "after {command}");
     }
-    tokio::time::timeout(Duration::from_secs(20), engine.stop())
-        .await
-        .expect("stop returns")
-        .unwrap();
+    bounded("stop", 20, engine.stop()).await.unwrap();
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }

@@ -9,68 +9,22 @@
 //! the "serve while waiting" behaviour `second` would run on it after 1.5 s and both
 //! would finish; with it, the worker waiting in `first` may take `second` on its stack.
 
-use std::collections::HashSet;
-use std::sync::Mutex;
 use std::time::Duration;
 
-use pime::{host_module, Value};
+use pime::Value;
+use pime_tests::host_support::{answer, bounded, nest_app};
 use pime_tests::task;
-
-#[host_module(module = "nest_app")]
-pub trait NestApp {
-    async fn nest(&self, depth: u32, mode: String) -> pime::Result<String>;
-    async fn wait(&self, gate: String) -> pime::Result<()>;
-    fn open(&self, gate: String) -> pime::Result<()>;
-}
-
-struct Impl;
-
-static GATES: Mutex<Option<HashSet<String>>> = Mutex::new(None);
-static NOTIFY: tokio::sync::Notify = tokio::sync::Notify::const_new();
-
-impl NestApp for Impl {
-    async fn nest(&self, _depth: u32, _mode: String) -> pime::Result<String> {
-        Ok(String::new())
-    }
-    async fn wait(&self, gate: String) -> pime::Result<()> {
-        loop {
-            let notified = NOTIFY.notified();
-            if GATES
-                .lock()
-                .unwrap()
-                .get_or_insert_with(HashSet::new)
-                .contains(&gate)
-            {
-                return Ok(());
-            }
-            notified.await;
-        }
-    }
-    fn open(&self, gate: String) -> pime::Result<()> {
-        GATES
-            .lock()
-            .unwrap()
-            .get_or_insert_with(HashSet::new)
-            .insert(gate);
-        NOTIFY.notify_waiters();
-        Ok(())
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_handing_off_tasks_on_a_pool_of_two() {
-    let engine = pime_tests::start_with("adversarial_host_nest", |b| {
-        b.thread_pool(2, 2)
-            .stop_timeout(Duration::from_secs(3))
-            .host(NestAppHost::new(Impl))
-    })
-    .await;
+    let engine =
+        nest_app::start(|b| b.thread_pool(2, 2).stop_timeout(Duration::from_secs(3))).await;
     // Warm both workers up.
     let warm: Vec<_> = (0..2)
         .map(|_| tokio::spawn(pime::call(task("sleepy", &[("seconds", Value::F64(0.2))]))))
         .collect();
     for w in warm {
-        w.await.unwrap().unwrap();
+        bounded("warm-up", 10, w).await.unwrap().unwrap();
     }
 
     let first = pime_tests::spawn_sent(task("first", &[])).await;
@@ -79,7 +33,7 @@ async fn two_handing_off_tasks_on_a_pool_of_two() {
     let sleepy = pime_tests::spawn_sent(task("sleepy", &[("seconds", Value::F64(1.5))])).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let second = pime_tests::spawn_sent(task("second", &[])).await;
-    let outcome = tokio::time::timeout(Duration::from_secs(10), async {
+    let outcome = answer(10, async {
         (
             first.await.unwrap(),
             second.await.unwrap(),
@@ -87,7 +41,7 @@ async fn two_handing_off_tasks_on_a_pool_of_two() {
         )
     })
     .await;
-    let stopped = tokio::time::timeout(Duration::from_secs(10), engine.stop()).await;
+    let stopped = answer(10, engine.stop()).await;
     eprintln!("stop after the scenario: {stopped:?}");
     let (first, second, _sleepy) = outcome.expect(
         "first/second did not finish within 10 s on a pool of 2 (the worker waiting in \

@@ -11,97 +11,23 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use pime::{ErrorKind, Value};
+use pime_tests::host_support::stop_app::{self, DROPPED, STARTED};
+use pime_tests::host_support::{bounded, call_within, poll_until};
 use pime_tests::{s, task};
-
-use std::sync::atomic::AtomicUsize;
-
-#[pime::host_module(module = "stop_app")]
-pub trait StopApp {
-    /// Never ends; counts itself in `DROPPED` when its future is dropped.
-    async fn forever(&self) -> pime::Result<()>;
-    fn version(&self) -> pime::Result<String>;
-    async fn context_keys(&self) -> pime::Result<Vec<String>>;
-    async fn slow_echo(&self, text: String) -> pime::Result<String>;
-    /// Calls the broker's `quick` command.
-    async fn call_quick(&self) -> pime::Result<String>;
-    /// Never ends; panics when its future is dropped.
-    async fn panics_when_dropped(&self) -> pime::Result<()>;
-}
-
-pub static STARTED: AtomicUsize = AtomicUsize::new(0);
-pub static DROPPED: AtomicUsize = AtomicUsize::new(0);
-
-struct CountDrop;
-impl Drop for CountDrop {
-    fn drop(&mut self) {
-        DROPPED.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-struct PanicDrop;
-impl Drop for PanicDrop {
-    fn drop(&mut self) {
-        panic!("panic while the host future is dropped");
-    }
-}
-
-pub struct Impl(pub &'static str);
-
-impl StopApp for Impl {
-    async fn forever(&self) -> pime::Result<()> {
-        STARTED.fetch_add(1, Ordering::SeqCst);
-        let _guard = CountDrop;
-        std::future::pending::<()>().await;
-        Ok(())
-    }
-    fn version(&self) -> pime::Result<String> {
-        Ok(self.0.to_string())
-    }
-    async fn context_keys(&self) -> pime::Result<Vec<String>> {
-        Ok(pime::context().into_keys().collect())
-    }
-    async fn slow_echo(&self, text: String) -> pime::Result<String> {
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        Ok(text)
-    }
-    async fn call_quick(&self) -> pime::Result<String> {
-        match pime::call(pime::PyTask::new0(pime::Value::String("quick".into()))).await? {
-            Some(pime::Value::String(text)) => Ok(text),
-            other => Ok(format!("{other:?}")),
-        }
-    }
-    async fn panics_when_dropped(&self) -> pime::Result<()> {
-        let _guard = PanicDrop;
-        std::future::pending::<()>().await;
-        Ok(())
-    }
-}
-
-async fn bounded<T>(what: &str, seconds: u64, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(seconds), f)
-        .await
-        .unwrap_or_else(|_| panic!("{what}: no answer within {seconds} s (hang)"))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn never_ending_host_calls_and_stop_timeout() {
-    let engine = pime_tests::start_with("adversarial_host_stop", |b| {
-        b.thread_pool(1, 2)
-            .stop_timeout(Duration::from_secs(2))
-            .host(StopAppHost::new(Impl("first")))
-    })
-    .await;
+    let engine = stop_app::start((1, 2), 2, "first").await;
     assert_eq!(
-        bounded("start_thread", 10, pime::call(task("start_thread", &[]))).await,
+        call_within(10, "start_thread", &[]).await,
         Ok(Some(Value::Bool(true)))
     );
     let sync_forever = pime_tests::spawn_sent(task("forever", &[])).await;
     let async_forever = pime_tests::spawn_sent(task("forever_async", &[])).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while STARTED.load(Ordering::SeqCst) < 2 {
-        assert!(Instant::now() < deadline, "both forever calls started");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    assert!(
+        poll_until(10, || STARTED.load(Ordering::SeqCst) >= 2).await,
+        "both forever calls started"
+    );
 
     // stop() returns by the deadline, and both callers get an error.
     let started = Instant::now();
@@ -129,18 +55,10 @@ async fn never_ending_host_calls_and_stop_timeout() {
     );
 
     // Relaunch with another host: the broker imported before serves it.
-    let engine = pime_tests::start_with("adversarial_host_stop", |b| {
-        b.thread_pool(1, 2)
-            .stop_timeout(Duration::from_secs(2))
-            .host(StopAppHost::new(Impl("second")))
-    })
-    .await;
-    assert_eq!(
-        bounded("quick", 10, pime::call(task("quick", &[]))).await,
-        Ok(Some(s("second")))
-    );
+    let engine = stop_app::start((1, 2), 2, "second").await;
+    assert_eq!(call_within(10, "quick", &[]).await, Ok(Some(s("second"))));
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let report = bounded("thread_report", 10, pime::call(task("thread_report", &[])))
+    let report = call_within(10, "thread_report", &[])
         .await
         .unwrap()
         .unwrap();
@@ -159,14 +77,8 @@ async fn never_ending_host_calls_and_stop_timeout() {
 
     // A function object stored from the first launch (`stored_sync = app.version` at
     // import): README says the refilled module serves the new host.
-    let stored = bounded("stored", 10, pime::call(task("stored", &[])))
-        .await
-        .unwrap()
-        .unwrap();
-    let stored_aio = bounded("stored_async", 10, pime::call(task("stored_async", &[])))
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = call_within(10, "stored", &[]).await.unwrap().unwrap();
+    let stored_aio = call_within(10, "stored_async", &[]).await.unwrap().unwrap();
     eprintln!("stored from launch 1: sync {stored:?}, aio {stored_aio:?}");
     let mut problems = Vec::new();
     if stored != Value::Map([(s("sync"), s("second"))].into_iter().collect()) {

@@ -8,9 +8,10 @@
 //! complete on `.thread_pool(1, 1)`"; streams: "backpressure (the generator pauses
 //! while the caller is 64 items behind)".
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use pime::{PyTask, Value};
+use pime_tests::host_support::{answer, bounded, launch_host};
 use pime_tests::task;
 
 #[pime::host_module(module = "stream_app")]
@@ -40,36 +41,30 @@ impl StreamApp for Impl {
 async fn host_reads_a_stream_from_a_sync_call() {
     let mut problems = Vec::new();
     for (min, max) in [(1, 1), (2, 2)] {
-        let engine = pime_tests::start_with("adversarial_host_stream", |b| {
-            b.thread_pool(min, max)
-                .stop_timeout(Duration::from_secs(2))
-                .host(StreamAppHost::new(Impl))
-        })
+        let engine = launch_host(
+            "adversarial_host_stream",
+            (min, max),
+            2,
+            StreamAppHost::new(Impl),
+        )
         .await;
         for command in ["collect_async", "collect_sync"] {
             for n in [10_u64, 63, 200, 5000] {
                 let what = format!("pool({min},{max}) {command} n={n}");
                 let started = Instant::now();
-                let got = tokio::time::timeout(
-                    Duration::from_secs(10),
-                    pime::call(task(command, &[("n", Value::U64(n))])),
-                )
-                .await;
+                let got = answer(10, pime::call(task(command, &[("n", Value::U64(n))]))).await;
                 eprintln!("{what}: {got:?} in {:?}", started.elapsed());
                 match got {
                     Ok(Ok(Some(v))) if v == Value::I64(n as i64) => {}
-                    Err(_) => {
-                        problems.push(format!("{what}: HANG (no answer in 10 s)"));
+                    Err(hang) => {
+                        problems.push(format!("{what}: {hang}"));
                         break;
                     }
                     other => problems.push(format!("{what}: {other:?}")),
                 }
             }
         }
-        tokio::time::timeout(Duration::from_secs(10), engine.stop())
-            .await
-            .expect("stop returns")
-            .ok();
+        bounded("stop", 10, engine.stop()).await.ok();
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }

@@ -88,7 +88,7 @@ impl HostRegistration {
                 let doc = shared.doc();
                 // Objects an earlier launch made (`from app import get_user`) call
                 // this host from now on.
-                if let Some(existing) = module.getattr(function_name).ok() {
+                if let Ok(existing) = module.getattr(function_name) {
                     if let Ok(existing) = existing.cast::<HostFunction>() {
                         existing.get().shared.hand_on(&shared);
                     }
