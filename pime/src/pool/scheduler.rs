@@ -14,18 +14,21 @@
 //!   at a time.
 //! * **Draining.** A worker that finishes a task, still holding the GIL, takes the
 //!   next queued task itself (see `workers.rs`), without a hand-off, until the queue
-//!   is empty. While such *takers* keep taking tasks, the searcher leaves the queue
-//!   to them (a searcher that takes a task counts as a taker from then on, so its
-//!   replacement waits too).
-//! * **Stuck takers.** When no task was taken for [`PATIENCE`], the takers are all
-//!   blocked in their brokers (sleeping, waiting on I/O, or computing): then the
-//!   searcher takes the next task, and its replacement the one after.
+//!   is empty. One worker at a time does so as the *drainer* (it holds the drain
+//!   token); another worker that finishes a task while the drainer keeps taking
+//!   tasks goes back to parking: each of them draining too would only crowd the GIL.
+//!   While tasks are taken back to back, the searcher leaves the queue to the
+//!   drainer.
+//! * **Stuck drainers.** A drainer that took no task for [`PATIENCE`] is blocked in
+//!   its broker (sleeping, waiting on I/O, computing) or waits for the GIL: then
+//!   workers that finish a task take the next one themselves, and the searcher does
+//!   once no task was taken back to back for as long.
 //!
 //! A worker about to park registers first and looks at the queue after, and the last
 //! searcher to stop looks again too, so a task queued meanwhile is never left with
 //! every worker parked.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -35,6 +38,10 @@ use crate::waiting::lock;
 /// the queue to it: longer than a quick broker call and its conversions, short
 /// enough that 100 blocking calls fan out to 100 workers within a few milliseconds.
 pub(crate) const PATIENCE: Duration = Duration::from_micros(100);
+
+/// Two drain-loop takes this close are back to back: quick tasks (a no-op call and
+/// its conversions take a few µs), not workers returning from long brokers.
+const BACK_TO_BACK: Duration = Duration::from_micros(20);
 
 /// How long a searcher that leaves the queue to a busy drainer waits before it looks
 /// again (a timed sleep: no core is kept busy meanwhile).
@@ -73,11 +80,14 @@ pub(crate) struct Scheduler {
     /// Parked workers, the most recently parked last (woken first: its stack and
     /// caches are the warmest).
     parked: Mutex<ParkedList>,
-    /// Workers that took a task and will look at the queue again when done with it
-    /// (running it, or running what is queued after it).
-    takers: AtomicUsize,
-    /// When a worker last took a task, in ns since `epoch`.
-    taken_at: AtomicU64,
+    /// Whether a worker drains the queue (holds the drain token).
+    draining: AtomicBool,
+    /// When the drainer last took a task, in ns since `epoch`.
+    drained_at: AtomicU64,
+    /// When any worker last took a task in its drain loop.
+    last_drained: AtomicU64,
+    /// When a drain loop last took a task within [`BACK_TO_BACK`] of the one before.
+    back_to_back_at: AtomicU64,
     epoch: Instant,
 }
 
@@ -94,8 +104,10 @@ impl Scheduler {
                 workers: Vec::new(),
                 closed: false,
             }),
-            takers: AtomicUsize::new(0),
-            taken_at: AtomicU64::new(0),
+            draining: AtomicBool::new(false),
+            drained_at: AtomicU64::new(0),
+            last_drained: AtomicU64::new(0),
+            back_to_back_at: AtomicU64::new(0),
             epoch: Instant::now(),
         }
     }
@@ -176,43 +188,62 @@ impl Scheduler {
         }
     }
 
-    /// A worker took a task and will come back to the queue when it is done with it.
-    pub(crate) fn start_taking(&self) {
-        self.takers.fetch_add(1, Ordering::SeqCst);
-        let _ = self.took();
+    /// The time in ns since the pool started: what the drainer stamps its takes with
+    /// (and measures its budget by: one clock read per task).
+    pub(crate) fn now(&self) -> u64 {
+        self.epoch.elapsed().as_nanos() as u64
     }
 
-    /// A worker that counts as taking took one more task; returns the time (ns since
-    /// the pool started), which the taker also uses for its budget: one clock read per
-    /// task.
-    pub(crate) fn took(&self) -> u64 {
-        let now = self.now();
-        self.taken_at.store(now, Ordering::Relaxed);
-        now
+    /// Takes the drain token if it is free; `true`: the caller is the drainer now.
+    pub(crate) fn try_drain(&self) -> bool {
+        !self.draining.load(Ordering::Relaxed)
+            && self
+                .draining
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
     }
 
-    /// A worker found the queue empty after its tasks.
-    pub(crate) fn stop_taking(&self) {
-        self.takers.fetch_sub(1, Ordering::SeqCst);
+    /// A worker took a task in its drain loop at `now` (from [`Scheduler::now`]);
+    /// `drainer`: it holds the token.
+    pub(crate) fn drained(&self, now: u64, drainer: bool) {
+        if drainer {
+            self.drained_at.store(now, Ordering::Relaxed);
+        }
+        let previous = self.last_drained.swap(now, Ordering::Relaxed);
+        if now.saturating_sub(previous) < BACK_TO_BACK.as_nanos() as u64 {
+            self.back_to_back_at.store(now, Ordering::Relaxed);
+        }
     }
 
-    /// Whether workers that are awake take the queued tasks (so an idle one should
-    /// leave them to them): one took a task within [`PATIENCE`].
-    pub(crate) fn takers_active(&self) -> bool {
-        self.takers.load(Ordering::SeqCst) > 0
+    /// Whether workers are taking queued tasks back to back (a drainer, or workers
+    /// standing in for a stuck one, running quick tasks): the searcher then leaves
+    /// the queue to them. Workers coming back from long brokers one by one (each
+    /// taking a task, say, every 100 µs) are not: a task queued meanwhile should not
+    /// wait for the next of them.
+    pub(crate) fn draining_back_to_back(&self) -> bool {
+        self.now()
+            .saturating_sub(self.back_to_back_at.load(Ordering::Relaxed))
+            < PATIENCE.as_nanos() as u64
+    }
+
+    /// The drainer found the queue empty.
+    pub(crate) fn stop_draining(&self) {
+        self.draining.store(false, Ordering::Release);
+    }
+
+    /// Whether the drainer is taking tasks (it took one within [`PATIENCE`]): then
+    /// idle workers, and workers that finish a task, leave the queue to it.
+    pub(crate) fn drainer_active(&self) -> bool {
+        self.draining.load(Ordering::Acquire)
             && self
                 .now()
-                .saturating_sub(self.taken_at.load(Ordering::Relaxed))
+                .saturating_sub(self.drained_at.load(Ordering::Relaxed))
                 < PATIENCE.as_nanos() as u64
     }
 
-    /// The searcher leaves the queue to the takers for a moment.
+    /// The searcher leaves the queue to the drainer for a moment.
     pub(crate) fn nap(&self) {
         std::thread::sleep(NAP);
-    }
-
-    fn now(&self) -> u64 {
-        self.epoch.elapsed().as_nanos() as u64
     }
 }
 

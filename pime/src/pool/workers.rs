@@ -303,7 +303,6 @@ impl Shared {
             }
             match self.search() {
                 Searched::Task(task) => {
-                    scheduler.start_taking();
                     let last = scheduler.stop_searching();
                     return Some(Found { task, last });
                 }
@@ -320,12 +319,12 @@ impl Shared {
         }
     }
 
-    /// Polls the queue for a moment (see `spin.rs`), leaving it to the takers while
-    /// they take its tasks.
+    /// Polls the queue for a moment (see `spin.rs`), leaving it to the drain loops
+    /// while they take its tasks back to back.
     fn search(&self) -> Searched {
         let mut until = Instant::now() + SPIN_BEFORE_PARKING;
         loop {
-            if self.scheduler.takers_active() && !self.tasks.is_empty() {
+            if self.scheduler.draining_back_to_back() && !self.tasks.is_empty() {
                 self.scheduler.nap();
                 until = Instant::now() + SPIN_BEFORE_PARKING;
                 continue;
@@ -381,12 +380,22 @@ fn work(py: Python<'_>, shared: &Arc<Shared>, name: &str, start: Start) {
 
 /// Runs the tasks queued behind the one this worker just ran, without letting the GIL
 /// go between them (but for a moment every [`DRAIN_BUDGET`]), until the queue is
-/// empty; then the worker stops counting as a taker.
+/// empty — as the drainer, or while the drainer is stuck in a broker.
 fn drain(py: Python<'_>, shared: &Shared) {
+    let scheduler = &shared.scheduler;
     let budget = DRAIN_BUDGET.as_nanos() as u64;
+    let mut drainer = false;
     let mut held_since = None;
-    while let Ok(task) = shared.tasks.try_recv() {
-        let now = shared.scheduler.took();
+    while !shared.tasks.is_empty() {
+        drainer = drainer || scheduler.try_drain();
+        if !drainer && scheduler.drainer_active() {
+            break;
+        }
+        let Ok(task) = shared.tasks.try_recv() else {
+            break;
+        };
+        let now = scheduler.now();
+        scheduler.drained(now, drainer);
         let since = *held_since.get_or_insert(now);
         if now.saturating_sub(since) >= budget {
             // Lets a thread waiting for the GIL (the event loop, the engine thread,
@@ -396,7 +405,9 @@ fn drain(py: Python<'_>, shared: &Shared) {
         }
         run(py, shared, task);
     }
-    shared.scheduler.stop_taking();
+    if drainer {
+        scheduler.stop_draining();
+    }
 }
 
 /// Runs one task on this worker. A panic in PIME's own code here (the broker's are
