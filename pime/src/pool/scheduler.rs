@@ -17,18 +17,17 @@
 //!   is empty. One worker at a time does so as the *drainer* (it holds the drain
 //!   token); another worker that finishes a task while the drainer keeps taking
 //!   tasks goes back to parking: each of them draining too would only crowd the GIL.
-//!   While tasks are taken back to back, the searcher leaves the queue to the
-//!   drainer.
+//!   While the drainer takes tasks back to back, the searcher leaves the queue to it.
 //! * **Stuck drainers.** A drainer that took no task for [`PATIENCE`] is blocked in
-//!   its broker (sleeping, waiting on I/O, computing) or waits for the GIL: then
-//!   workers that finish a task take the next one themselves, and the searcher does
-//!   once no task was taken back to back for as long.
+//!   its broker (sleeping, waiting on I/O, computing) or waits for the GIL: then the
+//!   next worker that finishes a task takes the token over, and the searcher takes
+//!   tasks once none was taken back to back for as long.
 //!
 //! A worker about to park registers first and looks at the queue after, and the last
 //! searcher to stop looks again too, so a task queued meanwhile is never left with
 //! every worker parked.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -80,11 +79,11 @@ pub(crate) struct Scheduler {
     /// Parked workers, the most recently parked last (woken first: its stack and
     /// caches are the warmest).
     parked: Mutex<ParkedList>,
-    /// Whether a worker drains the queue (holds the drain token).
-    draining: AtomicBool,
+    /// The worker that drains the queue (holds the drain token); 0: none.
+    drainer: AtomicUsize,
     /// When the drainer last took a task, in ns since `epoch`.
     drained_at: AtomicU64,
-    /// When any worker last took a task in its drain loop.
+    /// When the drainer took the task before.
     last_drained: AtomicU64,
     /// When a drain loop last took a task within [`BACK_TO_BACK`] of the one before.
     back_to_back_at: AtomicU64,
@@ -104,7 +103,7 @@ impl Scheduler {
                 workers: Vec::new(),
                 closed: false,
             }),
-            draining: AtomicBool::new(false),
+            drainer: AtomicUsize::new(0),
             drained_at: AtomicU64::new(0),
             last_drained: AtomicU64::new(0),
             back_to_back_at: AtomicU64::new(0),
@@ -194,30 +193,48 @@ impl Scheduler {
         self.epoch.elapsed().as_nanos() as u64
     }
 
-    /// Takes the drain token if it is free; `true`: the caller is the drainer now.
-    pub(crate) fn try_drain(&self) -> bool {
-        !self.draining.load(Ordering::Relaxed)
-            && self
-                .draining
-                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok()
+    /// Makes worker `me` (any number but 0) the drainer: when nobody drains, or the
+    /// drainer is stuck (it took no task for [`PATIENCE`]: blocked in a broker, or
+    /// waiting for the GIL this worker holds). `false`: a drainer is taking tasks.
+    /// A stuck drainer that comes back finds the token gone, and leaves the queue to
+    /// the new one; so one worker at a time drains, whatever happens to the others.
+    pub(crate) fn claim_drain(&self, me: usize) -> bool {
+        let current = self.drainer.load(Ordering::Acquire);
+        if current == me {
+            return true;
+        }
+        if current != 0 && self.drainer_active() {
+            return false;
+        }
+        let claimed = self
+            .drainer
+            .compare_exchange(current, me, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if claimed {
+            self.drained_at.store(self.now(), Ordering::Relaxed);
+        }
+        claimed
     }
 
-    /// A worker took a task in its drain loop at `now` (from [`Scheduler::now`]);
-    /// `drainer`: it holds the token.
-    pub(crate) fn drained(&self, now: u64, drainer: bool) {
-        if drainer {
-            self.drained_at.store(now, Ordering::Relaxed);
-        }
+    /// Worker `me` found the queue empty: it stops draining (unless the token has
+    /// moved on).
+    pub(crate) fn stop_draining(&self, me: usize) {
+        let _ = self
+            .drainer
+            .compare_exchange(me, 0, Ordering::AcqRel, Ordering::Relaxed);
+    }
+
+    /// The drainer took a task at `now` (from [`Scheduler::now`]).
+    pub(crate) fn drained(&self, now: u64) {
+        self.drained_at.store(now, Ordering::Relaxed);
         let previous = self.last_drained.swap(now, Ordering::Relaxed);
         if now.saturating_sub(previous) < BACK_TO_BACK.as_nanos() as u64 {
             self.back_to_back_at.store(now, Ordering::Relaxed);
         }
     }
 
-    /// Whether workers are taking queued tasks back to back (a drainer, or workers
-    /// standing in for a stuck one, running quick tasks): the searcher then leaves
-    /// the queue to them. Workers coming back from long brokers one by one (each
+    /// Whether the drainer takes queued tasks back to back (quick ones): the searcher
+    /// then leaves the queue to it. Workers coming back from long brokers one by one (each
     /// taking a task, say, every 100 µs) are not: a task queued meanwhile should not
     /// wait for the next of them.
     pub(crate) fn draining_back_to_back(&self) -> bool {
@@ -226,15 +243,9 @@ impl Scheduler {
             < PATIENCE.as_nanos() as u64
     }
 
-    /// The drainer found the queue empty.
-    pub(crate) fn stop_draining(&self) {
-        self.draining.store(false, Ordering::Release);
-    }
-
-    /// Whether the drainer is taking tasks (it took one within [`PATIENCE`]): then
-    /// idle workers, and workers that finish a task, leave the queue to it.
-    pub(crate) fn drainer_active(&self) -> bool {
-        self.draining.load(Ordering::Acquire)
+    /// Whether the drainer is taking tasks (it took one within [`PATIENCE`]).
+    fn drainer_active(&self) -> bool {
+        self.drainer.load(Ordering::Acquire) != 0
             && self
                 .now()
                 .saturating_sub(self.drained_at.load(Ordering::Relaxed))

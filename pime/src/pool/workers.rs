@@ -266,7 +266,7 @@ impl Shared {
             .stack_size(WORKER_STACK_SIZE)
             .spawn(move || {
                 let _alive = Alive(&shared);
-                Python::attach(|py| work(py, &shared, &name, start));
+                Python::attach(|py| work(py, &shared, number + 1, &name, start));
             });
         if spawned.is_err() {
             self.worker_ended();
@@ -354,7 +354,7 @@ impl Drop for Alive<'_> {
 /// A worker's life: find a task with the GIL released, take the GIL back promptly
 /// (see [`gil_handoff`]), run it and what is queued after it, until the queue is
 /// closed and empty.
-fn work(py: Python<'_>, shared: &Arc<Shared>, name: &str, start: Start) {
+fn work(py: Python<'_>, shared: &Arc<Shared>, id: usize, name: &str, start: Start) {
     name_python_thread(py, name, true);
     let mut searching = match start {
         Start::Ready(ready) => {
@@ -372,7 +372,7 @@ fn work(py: Python<'_>, shared: &Arc<Shared>, name: &str, start: Start) {
             shared.wake_searcher();
         }
         run(py, shared, found.task);
-        drain(py, shared);
+        drain(py, shared, id);
         searching = false;
     }
     name_python_thread(py, name, false);
@@ -380,22 +380,17 @@ fn work(py: Python<'_>, shared: &Arc<Shared>, name: &str, start: Start) {
 
 /// Runs the tasks queued behind the one this worker just ran, without letting the GIL
 /// go between them (but for a moment every [`DRAIN_BUDGET`]), until the queue is
-/// empty — as the drainer, or while the drainer is stuck in a broker.
-fn drain(py: Python<'_>, shared: &Shared) {
+/// empty, as the drainer; `me`: this worker's number plus one.
+fn drain(py: Python<'_>, shared: &Shared, me: usize) {
     let scheduler = &shared.scheduler;
     let budget = DRAIN_BUDGET.as_nanos() as u64;
-    let mut drainer = false;
     let mut held_since = None;
-    while !shared.tasks.is_empty() {
-        drainer = drainer || scheduler.try_drain();
-        if !drainer && scheduler.drainer_active() {
-            break;
-        }
+    while !shared.tasks.is_empty() && scheduler.claim_drain(me) {
         let Ok(task) = shared.tasks.try_recv() else {
             break;
         };
         let now = scheduler.now();
-        scheduler.drained(now, drainer);
+        scheduler.drained(now);
         let since = *held_since.get_or_insert(now);
         if now.saturating_sub(since) >= budget {
             // Lets a thread waiting for the GIL (the event loop, the engine thread,
@@ -405,9 +400,7 @@ fn drain(py: Python<'_>, shared: &Shared) {
         }
         run(py, shared, task);
     }
-    if drainer {
-        scheduler.stop_draining();
-    }
+    scheduler.stop_draining(me);
 }
 
 /// Runs one task on this worker. A panic in PIME's own code here (the broker's are
