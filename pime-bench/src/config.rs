@@ -68,7 +68,7 @@ impl Sizes {
             async_seconds: 0.05,
             async_rounds: 3,
             pool_sizes: vec![4, 16, 100],
-            pool_calls: 50_000,
+            pool_calls: 100_000,
             pool_latency_calls: 10_000,
             mixed_calls: 5_000,
         }

@@ -7,6 +7,7 @@
 //! cargo build --release -p pime-bench --bin noop_profile
 //! perf record -F 2000 -g target/release/noop_profile
 //! perf report --sort comm,dso,symbol
+//! target/release/noop_profile --pool 100   # a pool of 100 workers, all started
 //! ```
 
 use std::collections::BTreeMap;
@@ -27,15 +28,23 @@ fn noop() -> PyTask {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let mut arguments = std::env::args().skip(1);
+    let pool = match (arguments.next().as_deref(), arguments.next()) {
+        (None, _) => None,
+        (Some("--pool"), Some(n)) => Some(n.parse::<u32>()?),
+        _ => return Err("usage: noop_profile [--pool N]".into()),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let engine = pime::Engine::builder()
+        let mut builder = pime::Engine::builder()
             .import_path(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python"))
-            .broker("benchmod", "broker")
-            .start()
-            .await?;
+            .broker("benchmod", "broker");
+        if let Some(n) = pool {
+            builder = builder.thread_pool(n, n);
+        }
+        let engine = builder.start().await?;
         let started = Instant::now();
         let mut lanes = tokio::task::JoinSet::new();
         for _ in 0..IN_FLIGHT {

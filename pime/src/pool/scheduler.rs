@@ -14,12 +14,14 @@
 //!   at a time.
 //! * **Draining.** A worker that finishes a task, still holding the GIL, takes the
 //!   next queued task itself (see `workers.rs`), without a hand-off, until the queue
-//!   is empty. While such *takers* keep taking tasks, the searcher leaves the queue
-//!   to them (a searcher that takes a task counts as a taker from then on, so its
-//!   replacement waits too).
-//! * **Stuck takers.** When no task was taken for [`PATIENCE`], the takers are all
-//!   blocked in their brokers (sleeping, waiting on I/O, or computing): then the
-//!   searcher takes the next task, and its replacement the one after.
+//!   is empty. One worker at a time does so as the *drainer* (it holds the drain
+//!   token); another worker that finishes a task while the drainer keeps taking
+//!   tasks goes back to parking: each of them draining too would only crowd the GIL.
+//!   While the drainer takes tasks back to back, the searcher leaves the queue to it.
+//! * **Stuck drainers.** A drainer that took no task for [`PATIENCE`] is blocked in
+//!   its broker (sleeping, waiting on I/O, computing) or waits for the GIL: then the
+//!   next worker that finishes a task takes the token over, and the searcher takes
+//!   tasks once none was taken back to back for as long.
 //!
 //! A worker about to park registers first and looks at the queue after, and the last
 //! searcher to stop looks again too, so a task queued meanwhile is never left with
@@ -35,6 +37,10 @@ use crate::waiting::lock;
 /// the queue to it: longer than a quick broker call and its conversions, short
 /// enough that 100 blocking calls fan out to 100 workers within a few milliseconds.
 pub(crate) const PATIENCE: Duration = Duration::from_micros(100);
+
+/// Two drain-loop takes this close are back to back: quick tasks (a no-op call and
+/// its conversions take a few µs), not workers returning from long brokers.
+const BACK_TO_BACK: Duration = Duration::from_micros(20);
 
 /// How long a searcher that leaves the queue to a busy drainer waits before it looks
 /// again (a timed sleep: no core is kept busy meanwhile).
@@ -73,11 +79,14 @@ pub(crate) struct Scheduler {
     /// Parked workers, the most recently parked last (woken first: its stack and
     /// caches are the warmest).
     parked: Mutex<ParkedList>,
-    /// Workers that took a task and will look at the queue again when done with it
-    /// (running it, or running what is queued after it).
-    takers: AtomicUsize,
-    /// When a worker last took a task, in ns since `epoch`.
-    taken_at: AtomicU64,
+    /// The worker that drains the queue (holds the drain token); 0: none.
+    drainer: AtomicUsize,
+    /// When the drainer last took a task, in ns since `epoch`.
+    drained_at: AtomicU64,
+    /// When the drainer took the task before.
+    last_drained: AtomicU64,
+    /// When a drain loop last took a task within [`BACK_TO_BACK`] of the one before.
+    back_to_back_at: AtomicU64,
     epoch: Instant,
 }
 
@@ -94,8 +103,10 @@ impl Scheduler {
                 workers: Vec::new(),
                 closed: false,
             }),
-            takers: AtomicUsize::new(0),
-            taken_at: AtomicU64::new(0),
+            drainer: AtomicUsize::new(0),
+            drained_at: AtomicU64::new(0),
+            last_drained: AtomicU64::new(0),
+            back_to_back_at: AtomicU64::new(0),
             epoch: Instant::now(),
         }
     }
@@ -176,43 +187,74 @@ impl Scheduler {
         }
     }
 
-    /// A worker took a task and will come back to the queue when it is done with it.
-    pub(crate) fn start_taking(&self) {
-        self.takers.fetch_add(1, Ordering::SeqCst);
-        let _ = self.took();
+    /// The time in ns since the pool started: what the drainer stamps its takes with
+    /// (and measures its budget by: one clock read per task).
+    pub(crate) fn now(&self) -> u64 {
+        self.epoch.elapsed().as_nanos() as u64
     }
 
-    /// A worker that counts as taking took one more task; returns the time (ns since
-    /// the pool started), which the taker also uses for its budget: one clock read per
-    /// task.
-    pub(crate) fn took(&self) -> u64 {
-        let now = self.now();
-        self.taken_at.store(now, Ordering::Relaxed);
-        now
+    /// Makes worker `me` (any number but 0) the drainer: when nobody drains, or the
+    /// drainer is stuck (it took no task for [`PATIENCE`]: blocked in a broker, or
+    /// waiting for the GIL this worker holds). `false`: a drainer is taking tasks.
+    /// A stuck drainer that comes back finds the token gone, and leaves the queue to
+    /// the new one; so one worker at a time drains, whatever happens to the others.
+    pub(crate) fn claim_drain(&self, me: usize) -> bool {
+        let current = self.drainer.load(Ordering::Acquire);
+        if current == me {
+            return true;
+        }
+        if current != 0 && self.drainer_active() {
+            return false;
+        }
+        let claimed = self
+            .drainer
+            .compare_exchange(current, me, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if claimed {
+            self.drained_at.store(self.now(), Ordering::Relaxed);
+        }
+        claimed
     }
 
-    /// A worker found the queue empty after its tasks.
-    pub(crate) fn stop_taking(&self) {
-        self.takers.fetch_sub(1, Ordering::SeqCst);
+    /// Worker `me` found the queue empty: it stops draining (unless the token has
+    /// moved on).
+    pub(crate) fn stop_draining(&self, me: usize) {
+        let _ = self
+            .drainer
+            .compare_exchange(me, 0, Ordering::AcqRel, Ordering::Relaxed);
     }
 
-    /// Whether workers that are awake take the queued tasks (so an idle one should
-    /// leave them to them): one took a task within [`PATIENCE`].
-    pub(crate) fn takers_active(&self) -> bool {
-        self.takers.load(Ordering::SeqCst) > 0
+    /// The drainer took a task at `now` (from [`Scheduler::now`]).
+    pub(crate) fn drained(&self, now: u64) {
+        self.drained_at.store(now, Ordering::Relaxed);
+        let previous = self.last_drained.swap(now, Ordering::Relaxed);
+        if now.saturating_sub(previous) < BACK_TO_BACK.as_nanos() as u64 {
+            self.back_to_back_at.store(now, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the drainer takes queued tasks back to back (quick ones): the searcher
+    /// then leaves the queue to it. Workers coming back from long brokers one by one (each
+    /// taking a task, say, every 100 µs) are not: a task queued meanwhile should not
+    /// wait for the next of them.
+    pub(crate) fn draining_back_to_back(&self) -> bool {
+        self.now()
+            .saturating_sub(self.back_to_back_at.load(Ordering::Relaxed))
+            < PATIENCE.as_nanos() as u64
+    }
+
+    /// Whether the drainer is taking tasks (it took one within [`PATIENCE`]).
+    fn drainer_active(&self) -> bool {
+        self.drainer.load(Ordering::Acquire) != 0
             && self
                 .now()
-                .saturating_sub(self.taken_at.load(Ordering::Relaxed))
+                .saturating_sub(self.drained_at.load(Ordering::Relaxed))
                 < PATIENCE.as_nanos() as u64
     }
 
-    /// The searcher leaves the queue to the takers for a moment.
+    /// The searcher leaves the queue to the drainer for a moment.
     pub(crate) fn nap(&self) {
         std::thread::sleep(NAP);
-    }
-
-    fn now(&self) -> u64 {
-        self.epoch.elapsed().as_nanos() as u64
     }
 }
 

@@ -288,7 +288,7 @@ impl Shared {
             .spawn(move || {
                 let alive = Alive(&shared);
                 SERVING.with(|serving| *serving.borrow_mut() = Some(Arc::clone(&shared)));
-                if Python::attach(|py| work(py, &shared, &name, start)) {
+                if Python::attach(|py| work(py, &shared, number + 1, &name, start)) {
                     // `leave_if_over` counted it out already.
                     std::mem::forget(alive);
                 }
@@ -328,7 +328,6 @@ impl Shared {
             }
             match self.search() {
                 Searched::Task(task) => {
-                    scheduler.start_taking();
                     let last = scheduler.stop_searching();
                     return Some(Found { task, last });
                 }
@@ -345,12 +344,12 @@ impl Shared {
         }
     }
 
-    /// Polls the queue for a moment (see `spin.rs`), leaving it to the takers while
-    /// they take its tasks.
+    /// Polls the queue for a moment (see `spin.rs`), leaving it to the drain loops
+    /// while they take its tasks back to back.
     fn search(&self) -> Searched {
         let mut until = Instant::now() + SPIN_BEFORE_PARKING;
         loop {
-            if self.scheduler.takers_active() && !self.tasks.is_empty() {
+            if self.scheduler.draining_back_to_back() && !self.tasks.is_empty() {
                 self.scheduler.nap();
                 until = Instant::now() + SPIN_BEFORE_PARKING;
                 continue;
@@ -382,7 +381,7 @@ impl Drop for Alive<'_> {
 /// closed and empty, or until more workers are alive than the maximum allows
 /// (workers that started while others waited in host calls end once those are
 /// back). Returns whether it ended for the latter, counted out already.
-fn work(py: Python<'_>, shared: &Arc<Shared>, name: &str, start: Start) -> bool {
+fn work(py: Python<'_>, shared: &Arc<Shared>, id: usize, name: &str, start: Start) -> bool {
     name_python_thread(py, name, true);
     let mut searching = match start {
         Start::Ready(ready) => {
@@ -400,7 +399,7 @@ fn work(py: Python<'_>, shared: &Arc<Shared>, name: &str, start: Start) -> bool 
             shared.wake_searcher();
         }
         run(py, shared, found.task);
-        drain(py, shared);
+        drain(py, shared, id);
         searching = false;
         if shared.leave_if_over() {
             name_python_thread(py, name, false);
@@ -413,12 +412,17 @@ fn work(py: Python<'_>, shared: &Arc<Shared>, name: &str, start: Start) -> bool 
 
 /// Runs the tasks queued behind the one this worker just ran, without letting the GIL
 /// go between them (but for a moment every [`DRAIN_BUDGET`]), until the queue is
-/// empty; then the worker stops counting as a taker.
-fn drain(py: Python<'_>, shared: &Shared) {
+/// empty, as the drainer; `me`: this worker's number plus one.
+fn drain(py: Python<'_>, shared: &Shared, me: usize) {
+    let scheduler = &shared.scheduler;
     let budget = DRAIN_BUDGET.as_nanos() as u64;
     let mut held_since = None;
-    while let Ok(task) = shared.tasks.try_recv() {
-        let now = shared.scheduler.took();
+    while !shared.tasks.is_empty() && scheduler.claim_drain(me) {
+        let Ok(task) = shared.tasks.try_recv() else {
+            break;
+        };
+        let now = scheduler.now();
+        scheduler.drained(now);
         let since = *held_since.get_or_insert(now);
         if now.saturating_sub(since) >= budget {
             // Lets a thread waiting for the GIL (the event loop, the engine thread,
@@ -428,7 +432,7 @@ fn drain(py: Python<'_>, shared: &Shared) {
         }
         run(py, shared, task);
     }
-    shared.scheduler.stop_taking();
+    scheduler.stop_draining(me);
 }
 
 /// Runs one task on this worker. A panic in PIME's own code here (the broker's are
