@@ -654,6 +654,9 @@ async fn dropped_before_start(path: Path, kind: Kind, cells: &mut Vec<Cell>) {
     if path == Path::ProcessExecutor || !matches!(kind, Kind::Sync | Kind::Async) {
         return;
     }
+    // The task of the cell before (a cancelled coroutine) may still be ending: the
+    // counts below must start from nothing in flight.
+    assert_settled(path, kind).await;
     let before = pime::stats();
     // Occupy every thread that could start the task.
     let holders = match path {
