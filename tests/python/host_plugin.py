@@ -143,3 +143,32 @@ def check_stub(name, stub):
         "function_docs": {n: getattr(module, n).__doc__ for n in functions},
         "aio_docs": {n: getattr(module.aio, n).__doc__ for n in awaitables},
     }
+
+
+@broker.command
+def users(n):
+    """A generator that calls the host between items (on the thread that pumps it)."""
+    for i in range(n):
+        yield app.get_user(id=i)["name"]
+
+
+@broker.command
+async def users_async(n):
+    """An async generator that awaits the host between items."""
+    for i in range(n):
+        user = await app.aio.get_user(id=i)
+        yield user["name"]
+
+
+NOTES = []
+
+
+@broker.command
+def note_version():
+    """For a no_wait task: calls the host and keeps what it said."""
+    NOTES.append(app.version())
+
+
+@broker.command
+def notes():
+    return NOTES

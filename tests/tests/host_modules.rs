@@ -418,6 +418,33 @@ async fn scenario() {
         .contains("def optional(a: int, b: str | None = None) -> str:"));
     assert_eq!(AppHost::<MyApp>::MODULE, "app");
 
+    // Every kind of command calls the host: generators (sync and async) between
+    // items, a no_wait task, a typed-style command with a dict result (above).
+    for command in ["users", "users_async"] {
+        let mut stream = pime::call_stream(task(command, &[("n", Value::U32(3))]))
+            .await
+            .unwrap();
+        let mut names = Vec::new();
+        while let Some(item) = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("an item in time")
+        {
+            names.push(item.unwrap());
+        }
+        assert_eq!(names, [s("user 0"), s("user 1"), s("user 2")], "{command}");
+    }
+    let mut no_wait = task("note_version", &[]);
+    no_wait.no_wait();
+    assert_eq!(pime::call(no_wait).await.unwrap(), None);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while call_ok("notes", &[]).await != Value::Seq(vec![s("1.2.3")]) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the no_wait task never called the host"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
     let stats = pime::stats();
     assert_eq!(stats.in_flight, 0);
     assert_eq!(stats.queued, 0);
