@@ -227,3 +227,4 @@ pub async fn assert_still_serving() {
 }
 
 pub mod matrix;
+pub mod trace_recorder;

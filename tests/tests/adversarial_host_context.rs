@@ -1,97 +1,18 @@
 //! Adversarial: task context (and tracing span) of a host call on `.thread_pool(1, 1)`
-//! while the waiting worker serves *another* task with another context on the same
-//! thread ("serves the pool meanwhile"); concurrent aio calls with different contexts;
-//! a context the plugin poisons with an unconvertible value.
+//! while *another* task with another context runs meanwhile (on the worker started in
+//! the waiting worker's lent place); concurrent aio calls with different contexts; a
+//! context the plugin poisons with an unconvertible value.
 //!
 //! README: "`pime::context()` in a host function returns the context of the task whose
 //! Python code called it"; Tracing: "host functions the plugin calls run inside the
 //! same span".
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-
 use pime::Value;
 use pime_tests::host_support::{
     bounded, call_within, launch_host, open_gate, poll_until, wait_gate,
 };
+use pime_tests::trace_recorder::Recorder;
 use pime_tests::{s, task};
-use tracing::field::{Field, Visit};
-use tracing_subscriber::layer::{Context, SubscriberExt};
-use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::Layer;
-
-#[derive(Default)]
-struct Fields(BTreeMap<String, String>);
-
-impl Visit for Fields {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().into(), format!("{value:?}"));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().into(), value.into());
-    }
-}
-
-/// An event message, and the commands of the enclosing pime.call spans, innermost first.
-type Recorded = (String, Vec<String>);
-
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<Recorded>>>);
-
-impl<S> Layer<S> for Recorder
-where
-    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
-{
-    fn on_new_span(
-        &self,
-        attrs: &tracing::span::Attributes<'_>,
-        id: &tracing::span::Id,
-        ctx: Context<'_, S>,
-    ) {
-        let mut fields = Fields::default();
-        attrs.record(&mut fields);
-        if let Some(span) = ctx.span(id) {
-            span.extensions_mut().insert(fields);
-        }
-    }
-    fn on_record(
-        &self,
-        id: &tracing::span::Id,
-        values: &tracing::span::Record<'_>,
-        ctx: Context<'_, S>,
-    ) {
-        if let Some(span) = ctx.span(id) {
-            if let Some(fields) = span.extensions_mut().get_mut::<Fields>() {
-                values.record(fields);
-            }
-        }
-    }
-    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
-        let mut fields = Fields::default();
-        event.record(&mut fields);
-        let Some(message) = fields.0.get("message").cloned() else {
-            return;
-        };
-        if !message.starts_with("host ") {
-            return;
-        }
-        let scope = ctx
-            .event_scope(event)
-            .map(|scope| {
-                scope
-                    .filter(|span| span.name() == "pime.call")
-                    .map(|span| {
-                        span.extensions()
-                            .get::<Fields>()
-                            .and_then(|f| f.0.get("command").cloned())
-                            .unwrap_or_default()
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        self.0.lock().unwrap().push((message, scope));
-    }
-}
 
 #[pime::host_module(module = "ctx_app")]
 pub trait CtxApp {
@@ -138,15 +59,18 @@ fn map(entries: &[(&str, Value)]) -> Value {
 }
 
 async fn wait_event(recorder: &Recorder, message: &str) {
-    let seen = || recorder.0.lock().unwrap().iter().any(|(m, _)| m == message);
+    let seen = || {
+        recorder
+            .events()
+            .iter()
+            .any(|e| e.message() == Some(message))
+    };
     assert!(poll_until(10, seen).await, "no event {message:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn context_and_span_while_the_worker_serves_another_task() {
-    let recorder = Recorder::default();
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(recorder.clone()))
-        .unwrap();
+async fn context_and_span_while_another_task_runs() {
+    let recorder = Recorder::install();
     let engine = launch_host("adversarial_host_context", (1, 1), 3, CtxAppHost::new(Impl)).await;
     let mut problems = Vec::new();
 
@@ -197,7 +121,7 @@ async fn context_and_span_while_the_worker_serves_another_task() {
     }
 
     // Spans: each host event is inside its own task's pime.call.
-    let events = recorder.0.lock().unwrap().clone();
+    let events = recorder.events();
     for (message, command) in [
         ("host before g1", "ctx_wait"),
         ("host after g1", "ctx_wait"),
@@ -208,8 +132,8 @@ async fn context_and_span_while_the_worker_serves_another_task() {
     ] {
         let scope = events
             .iter()
-            .find(|(m, _)| m == message)
-            .map(|(_, s)| s.clone());
+            .find(|e| e.message() == Some(message))
+            .map(|e| e.call_commands());
         if scope.as_ref().and_then(|s| s.first()).map(String::as_str) != Some(command) {
             problems.push(format!(
                 "event {message:?}: pime.call spans {scope:?}, expected innermost {command:?}"

@@ -1,9 +1,13 @@
-//! Adversarial: how deep "at any depth" goes - sync host calls nested 50..3200 levels on `.thread_pool(1, 1)` (each level runs on the same worker stack), then async ones.
-//! (Depth 1,100 hangs: more tasks than the default bound, queue capacity 1024 + 1 worker,
-//! see `adversarial_host_capacity.rs`.)
+//! Adversarial: how deep "at any depth" goes - sync host calls nested 50..3200 levels
+//! on `.thread_pool(1, 1)` (each level's worker lends its place to the next), then
+//! async ones. (Before nested tasks were admitted at once, depth 1,100 hung: more tasks
+//! than the default bound, queue capacity 1024 + 1 worker; see
+//! `adversarial_host_capacity.rs`.)
 //!
-//! README, "Host modules": "A pool worker waiting in a sync host call serves the pool
-//! meanwhile, so nested calls complete on `.thread_pool(1, 1)`, at any depth."
+//! README, "Host modules": "A pool worker waiting in a sync host call lends its place
+//! in the pool: while it waits, another worker may start beyond `max` ... so nested
+//! calls complete on `.thread_pool(1, 1)`, at any depth. The waiting thread runs
+//! nothing else meanwhile".
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,8 @@
 //! Adversarial: `interrupt_on_deadline(true)` and a task whose timeout passes while it
-//! waits in a sync host call, on `.thread_pool(1, 1)`. The waiting worker "serves the
-//! pool meanwhile", so another task (no timeout, pure Python) may be running on that
-//! thread when the deadline's `KeyboardInterrupt` is raised in it.
+//! waits in a sync host call, on `.thread_pool(1, 1)`, while another task (no timeout,
+//! pure Python) runs meanwhile. The deadline's `KeyboardInterrupt` must land in the
+//! waiting task only. (It once could land in the other one: the waiting worker used to
+//! run queued tasks on its own thread.)
 //!
 //! README: "With `.interrupt_on_deadline(true)` a sync broker is interrupted when its
 //! timeout or the stop deadline passes (`KeyboardInterrupt` raised in its thread)";
@@ -28,7 +29,7 @@ impl IntrApp for Impl {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deadline_interrupt_while_the_worker_serves_another_task() {
+async fn deadline_interrupt_while_another_task_runs() {
     let engine = launch("adversarial_host_interrupt", |b| {
         b.thread_pool(1, 1)
             .interrupt_on_deadline(true)

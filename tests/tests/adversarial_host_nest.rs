@@ -1,7 +1,9 @@
 //! Adversarial: nesting through host functions on `.thread_pool(1, 1)` / `(2, 2)`.
 //!
-//! README, "Host modules": "A pool worker waiting in a sync host call serves the pool
-//! meanwhile, so nested calls complete on `.thread_pool(1, 1)`, at any depth."
+//! README, "Host modules": "A pool worker waiting in a sync host call lends its place
+//! in the pool: while it waits, another worker may start beyond `max` ... so nested
+//! calls complete on `.thread_pool(1, 1)`, at any depth. The waiting thread runs
+//! nothing else meanwhile".
 
 use std::time::{Duration, Instant};
 

@@ -1,13 +1,14 @@
-//! Adversarial: a worker waiting in a sync host call "serves the pool meanwhile"
-//! (README, Host modules). It runs the next queued task *on its own stack*, so the
-//! host call it waits in cannot return until that task ends. Two independent tasks
-//! that hand off to each other through the host then deadlock on `.thread_pool(2, 2)`,
-//! where without host modules (two free workers) they would complete.
+//! Adversarial: two independent tasks that hand off to each other through the host, on
+//! `.thread_pool(2, 2)`. A worker that ran the next queued task *on its own stack*
+//! while it waited in a host call (as PIME once did) could not return from that host
+//! call until the task ended: the two then deadlocked, where without host modules (two
+//! free workers) they complete. README, Host modules: "The waiting thread runs nothing
+//! else meanwhile".
 //!
 //! `first`: waits for gate a, then opens b. `second`: opens a, then waits for b.
-//! The pool's other worker is busy in `time.sleep(1.5)` when `second` is sent: without
-//! the "serve while waiting" behaviour `second` would run on it after 1.5 s and both
-//! would finish; with it, the worker waiting in `first` may take `second` on its stack.
+//! The pool's other worker is busy in `time.sleep(1.5)` when `second` is sent: `second`
+//! must run on a worker started in `first`'s lent place, or on the other worker after
+//! 1.5 s, and both must finish.
 
 use std::time::Duration;
 
@@ -44,8 +45,8 @@ async fn two_handing_off_tasks_on_a_pool_of_two() {
     let stopped = answer(10, engine.stop()).await;
     eprintln!("stop after the scenario: {stopped:?}");
     let (first, second, _sleepy) = outcome.expect(
-        "first/second did not finish within 10 s on a pool of 2 (the worker waiting in \
-         `first`'s host call picked up `second` on its own stack)",
+        "first/second did not finish within 10 s on a pool of 2 (did the worker waiting \
+         in `first`'s host call pick up `second` on its own stack?)",
     );
     assert_eq!(first.unwrap(), Some(pime_tests::s("first done")));
     assert_eq!(second.unwrap(), Some(pime_tests::s("second done")));

@@ -1,8 +1,8 @@
 //! Adversarial: a host function that reads a *stream* (`pime::call_stream`) from the
-//! plugin, called with the sync form on `.thread_pool(1, 1)` and `(2, 2)`. The waiting
-//! worker "serves the pool meanwhile" - if it runs the generator on its own stack, the
-//! generator pauses when the reader (the host function, below it on that stack) is 64
-//! items behind, and neither can go on.
+//! plugin, called with the sync form on `.thread_pool(1, 1)` and `(2, 2)`. If the
+//! generator ran on the waiting worker's own stack, it would pause when the reader (the
+//! host function, below it on that stack) is 64 items behind, and neither could go on;
+//! it must run on the worker started in the lent place.
 //!
 //! README: "A host function may call `pime::call` or a typed client ... nested calls
 //! complete on `.thread_pool(1, 1)`"; streams: "backpressure (the generator pauses

@@ -2,11 +2,10 @@
 //! `threading.Thread`, a `ThreadPoolExecutor` inside the broker, `asyncio.run` in a
 //! broker thread (a second event loop) - on `.thread_pool(1, 1)`; and a broker thread
 //! whose host call calls back into Python while the pool's only worker waits for that
-//! thread in `join()` (not in a host call).
+//! thread in `join()` (not in a host call, so it lends no place: documented).
 //!
 //! README: "A sync call drives it from the calling thread with the GIL released";
-//! "A pool worker waiting in a sync host call serves the pool meanwhile, so nested
-//! calls complete on `.thread_pool(1, 1)`, at any depth."
+//! "Only a worker waiting *in a host call* lends its place".
 
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
-//! With interrupt on deadline, a pool worker waiting in a host call runs the nested
-//! task itself (a pool of one): the outer task's deadline must interrupt the outer
-//! task when its code runs again, never the nested task that happens to run on the
-//! same thread.
+//! With interrupt on deadline, a pool worker waiting in a host call whose nested task
+//! runs on another worker (a pool of one: the waiting worker lends its place): the
+//! outer task's deadline must interrupt the outer task when its code runs again,
+//! never the nested task, and must not be lost while the outer broker waits in Rust.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

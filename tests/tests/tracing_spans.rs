@@ -4,106 +4,12 @@
 //! line, and host functions (and the calls they make) run inside it. Checked with a
 //! real subscriber (a `tracing-subscriber` layer that records what it is given).
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pime::{host_module, Value};
+use pime_tests::trace_recorder::{EventInfo, Recorder, SpanInfo};
 use pime_tests::{s, task};
-use tracing::field::{Field, Visit};
 use tracing::Instrument;
-use tracing_subscriber::layer::{Context, SubscriberExt};
-use tracing_subscriber::registry::LookupSpan;
-use tracing_subscriber::Layer;
-
-/// One span: its name and fields.
-#[derive(Clone, Debug, PartialEq)]
-struct SpanInfo {
-    name: String,
-    fields: BTreeMap<String, String>,
-}
-
-/// One event: its fields and the spans it is inside, innermost first.
-#[derive(Clone, Debug)]
-struct EventInfo {
-    target: String,
-    level: tracing::Level,
-    fields: BTreeMap<String, String>,
-    scope: Vec<SpanInfo>,
-}
-
-#[derive(Default)]
-struct Fields(BTreeMap<String, String>);
-
-impl Visit for Fields {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().into(), format!("{value:?}"));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().into(), value.into());
-    }
-}
-
-/// Records every event with its span scope.
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<EventInfo>>>);
-
-impl<S> Layer<S> for Recorder
-where
-    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
-{
-    fn on_new_span(
-        &self,
-        attrs: &tracing::span::Attributes<'_>,
-        id: &tracing::span::Id,
-        ctx: Context<'_, S>,
-    ) {
-        let mut fields = Fields::default();
-        attrs.record(&mut fields);
-        if let Some(span) = ctx.span(id) {
-            span.extensions_mut().insert(fields);
-        }
-    }
-
-    fn on_record(
-        &self,
-        id: &tracing::span::Id,
-        values: &tracing::span::Record<'_>,
-        ctx: Context<'_, S>,
-    ) {
-        if let Some(span) = ctx.span(id) {
-            if let Some(fields) = span.extensions_mut().get_mut::<Fields>() {
-                values.record(fields);
-            }
-        }
-    }
-
-    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
-        let mut fields = Fields::default();
-        event.record(&mut fields);
-        let scope = ctx
-            .event_scope(event)
-            .map(|scope| {
-                scope
-                    .map(|span| SpanInfo {
-                        name: span.name().to_string(),
-                        fields: span
-                            .extensions()
-                            .get::<Fields>()
-                            .map(|f| f.0.clone())
-                            .unwrap_or_default(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        self.0.lock().unwrap().push(EventInfo {
-            target: event.metadata().target().to_string(),
-            level: *event.metadata().level(),
-            fields: fields.0,
-            scope,
-        });
-    }
-}
 
 #[host_module(module = "traced_host")]
 pub trait TracedHost {
@@ -144,9 +50,7 @@ fn command_of(span: &SpanInfo) -> &str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_trace_holds_its_python_work() {
-    let recorder = Recorder::default();
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(recorder.clone()))
-        .expect("the only subscriber of this process");
+    let recorder = Recorder::install();
     tokio::time::timeout(Duration::from_secs(60), scenario(recorder))
         .await
         .expect("the tracing scenario finishes in time");
@@ -184,7 +88,7 @@ async fn scenario(recorder: Recorder) {
         .unwrap();
     engine.stop().await.unwrap();
 
-    let events = recorder.0.lock().unwrap().clone();
+    let events = recorder.events();
     let source =
         std::fs::read_to_string(format!("{}/traced_plugin.py", pime_tests::PYTHON_DIR)).unwrap();
     let line_of =
