@@ -10,7 +10,7 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 use serde_value::Value;
 
 use super::spec::{HostArgs, HostFunctionSpec};
-use crate::python::sources;
+use crate::python::context_vars;
 use crate::value;
 
 /// The arguments of `spec` (called `name` in messages) as [`Value`]s by parameter,
@@ -74,23 +74,8 @@ fn convert_arg(function: &str, param: &str, arg: &Bound<'_, PyAny>) -> PyResult<
 
 /// The context of the task this thread (or this coroutine) runs: `pime.context()`.
 pub(super) fn current_context(py: Python<'_>) -> PyResult<Option<BTreeMap<String, Value>>> {
-    static CONTEXT_VAR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let var = CONTEXT_VAR.get_or_try_init(py, || {
-        sources::register(py)?;
-        Ok::<_, PyErr>(py.import("pime")?.getattr("_CONTEXT")?.unbind())
-    })?;
-    // `pime._CONTEXT.get()` through the C API: this runs on every host call.
-    let mut value = std::ptr::null_mut();
-    // SAFETY: the GIL is held (`py`); `var` is a `contextvars.ContextVar` (the
-    // module's `_CONTEXT`), and `value` receives a new reference (its default, None,
-    // when the variable is not set) or stays null on error.
-    let status =
-        unsafe { pyo3::ffi::PyContextVar_Get(var.as_ptr(), std::ptr::null_mut(), &mut value) };
-    if status < 0 || value.is_null() {
-        return Err(PyErr::fetch(py));
-    }
-    // SAFETY: `value` is a new, non-null reference owned from here on.
-    let values = unsafe { Bound::from_owned_ptr(py, value) };
+    static CONTEXT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let values = context_vars::get(py, &CONTEXT, "pime", "_CONTEXT")?;
     if values.is_none() {
         return Ok(None);
     }

@@ -67,9 +67,8 @@ impl CallSpan {
     pub(crate) fn of_python_caller(py: Python<'_>) -> PyResult<Self> {
         #[cfg(feature = "tracing")]
         {
-            let span = super::sources::runtime(py)?
-                .getattr("CALL_SPAN")?
-                .call_method0("get")?;
+            static CALL_SPAN: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+            let span = super::context_vars::get(py, &CALL_SPAN, "_pime_runtime", "CALL_SPAN")?;
             let span = span
                 .cast::<PySpan>()
                 .ok()

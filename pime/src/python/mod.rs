@@ -3,6 +3,7 @@
 //! * `sources`: the embedded Python half (`_pime_runtime`, the `pime` helper package).
 //! * `exceptions`: Python exceptions and Rust panics as [`Error`](crate::Error)s.
 //! * `logging`: Python `logging` into Rust's `log`.
+//! * `context_vars`: reading the embedded half's context variables on a hot path.
 //! * `coroutines`: cancelling a coroutine on the engine's event loop.
 //! * `call_span`: the call's tracing span, in Rust and in Python (feature `tracing`).
 //! * `signals`: keeping Ctrl-C with the Rust program.
@@ -12,6 +13,7 @@
 //! May use: `error` only (and `value` for type names). Everything above uses it.
 
 pub(crate) mod call_span;
+pub(crate) mod context_vars;
 pub(crate) mod coroutines;
 pub(crate) mod exceptions;
 pub(crate) mod interpreter;
