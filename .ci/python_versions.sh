@@ -8,16 +8,19 @@
 #   bash .ci/python_versions.sh            # 3.9, 3.10, 3.12 and 3.13
 #   bash .ci/python_versions.sh 3.12 3.13  # some of them (major.minor or pyenv's full name)
 #   bash .ci/python_versions.sh --check    # only check that they are all installed
+#   bash .ci/python_versions.sh --prune    # delete each target/py3XX once its run ends
+#                                          # (CI: four builds do not fit on the disk at once)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEFAULT_VERSIONS=(3.9.18 3.10.13 3.12.1 3.13.0)
 
 check_only=false
-if [[ "${1:-}" == --check ]]; then
-  check_only=true
-  shift
-fi
+prune=false
+case "${1:-}" in
+  --check) check_only=true; shift ;;
+  --prune) prune=true; shift ;;
+esac
 versions=("$@")
 ((${#versions[@]})) || versions=("${DEFAULT_VERSIONS[@]}")
 
