@@ -15,7 +15,7 @@ LAYERS = [
     {"client"},
     {"engine"},
     {"host"},
-    {"pool"},
+    {"pool", "interpreters"},
     {"jobs"},
     {"python"},
     {"value", "error", "task", "stats", "waiting"},

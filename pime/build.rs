@@ -4,6 +4,8 @@
 use std::process::Command;
 
 fn main() {
+    // `cfg(Py_3_12)` and the like: the subinterpreter pool needs CPython 3.12's C API.
+    pyo3_build_config::use_pyo3_cfgs();
     let config = pyo3_build_config::get();
     let mut version = config.version().to_string();
     let mut prefix = String::new();

@@ -112,6 +112,7 @@ mod client;
 mod engine;
 mod error;
 mod host;
+mod interpreters;
 mod jobs;
 mod pool;
 mod python;

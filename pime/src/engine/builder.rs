@@ -150,6 +150,32 @@ impl EngineBuilder {
         self
     }
 
+    /// Runs pooled tasks on `n` workers that each own an isolated subinterpreter with
+    /// its own GIL (CPython 3.12+, PEP 684), instead of the thread pool: brokers that
+    /// compute in Python then run in parallel, in this process, with no pickling — only
+    /// `Value`s cross between interpreters. All `n` start (each imports the broker) before
+    /// [`EngineBuilder::start`] returns; exclusive tasks still run on the engine thread
+    /// in the main interpreter.
+    ///
+    /// What works there: sync and async commands (a worker runs a coroutine to its end
+    /// on an event loop of its own before it takes the next task), generators and async
+    /// generators for [`crate::call_stream`], `pime.context()`, `pime.Broker`, the value
+    /// table and registered converters, `no_wait`, timeouts, stats, hot reload (each
+    /// interpreter reloads before its next task), stop with and without a stop timeout.
+    ///
+    /// `start()` fails, saying why, when: the CPython PIME is built against is older
+    /// than 3.12; the broker is not given as `module, attribute` (or an object with
+    /// `__module__` and `__name__`); the broker, or a module it imports, cannot load
+    /// in an isolated interpreter (a C extension with single-phase init, such as numpy
+    /// today); or it is combined with [`EngineBuilder::executor`], host modules
+    /// ([`EngineBuilder::host`]) or [`EngineBuilder::interrupt_on_deadline`].
+    ///
+    /// Default: off (the thread pool). Range: `1 <= n <= 1024`.
+    pub fn interpreters(mut self, n: u32) -> Self {
+        self.config.interpreters = Some(n);
+        self
+    }
+
     /// How many tasks may wait to start, beyond one per worker: the engine admits at
     /// most `capacity + max` tasks at once (the pool's `max`, see
     /// [`EngineBuilder::thread_pool`]), of every kind and on every path — queued,

@@ -35,6 +35,8 @@ pub(crate) struct Config {
     pub(crate) gil_request_interval: Option<Duration>,
     pub(crate) command_stats: bool,
     pub(crate) interrupt_on_deadline: bool,
+    /// `Some(n)`: the pool is `n` subinterpreter workers instead of threads.
+    pub(crate) interpreters: Option<u32>,
 }
 
 impl Default for Config {
@@ -49,6 +51,7 @@ impl Default for Config {
             gil_request_interval: Some(DEFAULT_GIL_REQUEST_INTERVAL),
             command_stats: false,
             interrupt_on_deadline: false,
+            interpreters: None,
         }
     }
 }
@@ -77,6 +80,20 @@ impl Config {
                 self.queue_capacity
             )));
         }
+        if let Some(n) = self.interpreters {
+            if n == 0 || n > MAX_POOL_SIZE {
+                return Err(config_error(format!(
+                    "interpreters needs 1 <= n <= {MAX_POOL_SIZE}, got {n}"
+                )));
+            }
+            if self.interrupt_on_deadline {
+                return Err(config_error(
+                    "interrupt on deadline is not available with .interpreters(n): a call's \
+                     timeout answers its caller, and the broker runs to its end"
+                        .to_string(),
+                ));
+            }
+        }
         if self.switch_interval == Some(Duration::ZERO) {
             return Err(config_error(
                 "switch interval must be longer than zero".to_string(),
@@ -87,7 +104,7 @@ impl Config {
 
     /// How many tasks may be in flight at once: every queued one plus one per worker.
     pub(crate) fn in_flight_limit(&self) -> usize {
-        self.queue_capacity + self.max_workers as usize
+        self.queue_capacity + self.interpreters.unwrap_or(self.max_workers) as usize
     }
 
     /// Applies the settings that act on the whole interpreter or process: Python's

@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use tokio::sync::mpsc;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::interpreters::Reloads;
 use crate::jobs::{
     check_callable, BrokerCall, Envelope, Job, JobSettings, ReloadRequest, SharedBroker, Submission,
 };
@@ -28,6 +29,8 @@ pub(crate) struct EngineLoop<'py> {
     /// The user's executor, when tasks run on one instead of the built-in pool.
     executor: Option<UserExecutor<'py>>,
     settings: Arc<JobSettings>,
+    /// With subinterpreters: each reloads the broker once this thread has.
+    reloads: Option<Arc<Reloads>>,
     /// Set when `stop` took the launch offline while this thread was held up.
     abandoned: Arc<AtomicBool>,
 }
@@ -48,6 +51,7 @@ impl<'py> EngineLoop<'py> {
         origin: Option<(String, String)>,
         executor: Option<&Py<PyAny>>,
         settings: Arc<JobSettings>,
+        reloads: Option<Arc<Reloads>>,
         abandoned: Arc<AtomicBool>,
     ) -> Result<Self> {
         let executor = match executor {
@@ -72,6 +76,7 @@ impl<'py> EngineLoop<'py> {
             origin: RefCell::new(origin),
             executor,
             settings,
+            reloads,
             abandoned,
         })
     }
@@ -115,7 +120,7 @@ impl<'py> EngineLoop<'py> {
             Some(executor) if !exclusive => executor,
             _ => return job.run(py),
         };
-        job.mark_started();
+        job.ticket.mark_started();
         let job = match Bound::new(py, job) {
             Ok(job) => job,
             Err(e) => {
@@ -140,7 +145,7 @@ impl<'py> EngineLoop<'py> {
         .and_then(|future| future.call_method1("add_done_callback", (job.getattr("complete")?,)))
         .map(drop);
         if let Err(err) = submitted {
-            job.get().finish(Err(exec_error(py, err)));
+            job.get().ticket.finish(Err(exec_error(py, err)));
         }
     }
 
@@ -148,6 +153,9 @@ impl<'py> EngineLoop<'py> {
     fn reload(&self, request: ReloadRequest) {
         let outcome = self.load_broker(request.target).map(|(broker, origin)| {
             self.broker.set(broker);
+            if let Some(reloads) = &self.reloads {
+                reloads.reloaded(origin.clone());
+            }
             *self.origin.borrow_mut() = Some(origin);
         });
         if let Err(error) = &outcome {
@@ -178,8 +186,9 @@ impl<'py> EngineLoop<'py> {
     }
 }
 
-/// `(module, name)` of a broker function, for reloading it.
-fn broker_origin(broker: &Bound<'_, PyAny>) -> Result<(String, String)> {
+/// `(module, name)` of a broker function, for reloading it (and importing it in
+/// subinterpreters).
+pub(super) fn broker_origin(broker: &Bound<'_, PyAny>) -> Result<(String, String)> {
     let named = |attribute: &str| {
         broker
             .getattr(attribute)

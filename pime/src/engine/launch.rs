@@ -8,12 +8,14 @@ use pyo3::prelude::*;
 use tokio::sync::{mpsc, watch};
 
 use super::config::Config;
+use super::engine_loop::broker_origin;
 use super::engine_loop::EngineLoop;
+use super::pools::{self, Started};
 use super::state::{self, Launch};
 use crate::error::{Error, Result};
 use crate::host;
 use crate::jobs::{check_callable, InFlight, JobSettings, SharedBroker};
-use crate::pool::{gil_handoff, PoolConfig, WorkerPool};
+use crate::pool::gil_handoff;
 
 /// Runs the engine on this thread until a stop request, then stops it: refuses new
 /// calls, fails what is still queued for the engine thread, and waits for the running
@@ -44,20 +46,22 @@ pub(crate) fn run(
         engine: sender.downgrade(),
         stopping: stopping_seen,
     });
-    let pool = match executor {
+    let started = match executor {
         Some(_) => None,
         None => {
-            let pool_config = PoolConfig {
-                min_workers: config.min_workers as usize,
-                max_workers: config.max_workers as usize,
-                settings: Arc::clone(&settings),
-            };
-            Some(WorkerPool::start(py, &pool_config, Arc::clone(&broker))?)
+            let origin = origin
+                .clone()
+                .map_or_else(|| broker_origin(broker.get(py).bind(py)), Ok);
+            Some(pools::start(py, config, &settings, &broker, origin)?)
         }
     };
-    let (pool, pool_sender) = match pool {
-        Some((pool, sender)) => (Some(pool), Some(sender)),
-        None => (None, None),
+    let (pool, pool_queue, reloads) = match started {
+        Some(Started {
+            pool,
+            queue,
+            reloads,
+        }) => (Some(pool), Some(queue), reloads),
+        None => (None, None, None),
     };
     let abandoned = Arc::new(AtomicBool::new(false));
     let engine_loop = EngineLoop::new(
@@ -66,11 +70,12 @@ pub(crate) fn run(
         origin,
         executor,
         settings,
+        reloads,
         Arc::clone(&abandoned),
     )?;
     let launch = claim.go_online(Launch::new(
         sender,
-        pool_sender,
+        pool_queue,
         Arc::clone(&in_flight),
         config.interrupt_on_deadline,
         config.stop_timeout,

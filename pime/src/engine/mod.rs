@@ -6,17 +6,19 @@
 //! * `sync_engine`: [`PySyncEngine`](crate::PySyncEngine), the seed's API over the same
 //!   configuration.
 //! * `launch`: one launch from start to stop (the stop sequence).
+//! * `pools`: the launch's pool, threads or subinterpreters, behind one face.
 //! * `engine_loop`: what the engine thread does while online — exclusive tasks,
 //!   tasks for a user's executor, reloads, cancels.
 //! * `state`: the process-wide state (online or not, the way in) and
 //!   [`stop`](crate::stop) / [`wait_online`](crate::wait_online).
 //!
-//! May use: `pool`, `jobs`, `python`, and the top-level modules. Used by `client`.
+//! May use: `host`, `pool`, `interpreters`, `jobs`, `python`, and the top-level modules. Used by `client`.
 
 mod builder;
 mod config;
 mod engine_loop;
 mod launch;
+mod pools;
 pub(crate) mod state;
 mod sync_engine;
 

@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwapOption;
 use tokio::sync::{mpsc, watch};
 
+use super::pools::PoolQueue;
 use crate::error::{Error, Result};
 use crate::host;
 use crate::jobs::{Envelope, InFlight, Interrupt, ReplyTo, Submission};
-use crate::pool::PoolSender;
 use crate::python::call_span::CallSpan;
 use crate::task::PyTask;
 
@@ -41,7 +41,7 @@ pub(crate) struct Launch {
     /// The engine thread's queue (unbounded: `in_flight` bounds the tasks in it).
     engine: mpsc::UnboundedSender<Envelope>,
     /// The built-in pool's queue; `None` when tasks run on a user's executor.
-    pool: Option<PoolSender>,
+    pool: Option<PoolQueue>,
     in_flight: Arc<InFlight>,
     /// Whether running sync brokers are interrupted when their deadline passes.
     interrupt_on_deadline: bool,
@@ -57,7 +57,7 @@ impl Launch {
     /// A launch that serves through `engine` (and `pool`, for pooled tasks).
     pub(crate) fn new(
         engine: mpsc::UnboundedSender<Envelope>,
-        pool: Option<PoolSender>,
+        pool: Option<PoolQueue>,
         in_flight: Arc<InFlight>,
         interrupt_on_deadline: bool,
         stop_timeout: Option<Duration>,

@@ -188,6 +188,11 @@ impl<'py> PySyncEngine<'py> {
         self.update(|config| config.switch_interval = Some(interval))
     }
 
+    /// See [`crate::EngineBuilder::interpreters`].
+    pub fn set_interpreters(&self, n: u32) -> Result<()> {
+        self.update(|config| config.interpreters = Some(n))
+    }
+
     /// See [`crate::EngineBuilder::interrupt_on_deadline`].
     pub fn set_interrupt_on_deadline(&self, on: bool) {
         self.config.borrow_mut().interrupt_on_deadline = on;
@@ -215,6 +220,12 @@ impl<'py> PySyncEngine<'py> {
     ) -> Result<()> {
         let config = self.config.borrow();
         config.check()?;
+        if config.interpreters.is_some() {
+            check_interpreters_alone(
+                self.executor.borrow().is_some(),
+                !self.hosts.borrow().is_empty(),
+            )?;
+        }
         launch::run(
             py,
             &config,
@@ -224,6 +235,23 @@ impl<'py> PySyncEngine<'py> {
             on_online,
         )
     }
+}
+
+/// The subinterpreter pool replaces the built-in pool, so it cannot be combined with an
+/// executor; and host modules are PyO3 classes, which exist in the main interpreter only.
+fn check_interpreters_alone(executor: bool, hosts: bool) -> Result<()> {
+    let conflict = match (executor, hosts) {
+        (true, _) => "an executor (.executor(..)): choose one of the two",
+        (false, true) => {
+            "host modules (.host(..)): they are PyO3 classes, which live in the main \
+             interpreter only; use .thread_pool(..) for a broker that calls its host"
+        }
+        (false, false) => return Ok(()),
+    };
+    Err(crate::error::Error::new(
+        crate::error::ErrorKind::ExecError,
+        format!(".interpreters(n) cannot be combined with {conflict}"),
+    ))
 }
 
 /// A missing import path is an error here, not a "no module named" far from its cause.

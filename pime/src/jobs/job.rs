@@ -7,40 +7,22 @@
 //! (pumped item by item into the caller's stream).
 
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
-use serde_value::Value;
-use tokio::sync::{mpsc, watch};
 
-use super::envelope::{Envelope, Submission};
-use super::in_flight::Admission;
-use super::reply::{ReplySlot, ReplyTo, StreamEvent};
+use super::envelope::Submission;
+use super::settings::JobSettings;
+use super::ticket::Ticket;
 use super::{cancel, stream_pump};
 use crate::error::{Error, ErrorKind, Result};
-use crate::python::call_span::CallSpan;
 use crate::python::exceptions::{exception_to_error, exec_error, panic_to_error};
 use crate::python::sources;
-use crate::stats::{Outcome, COUNTERS};
+use crate::stats::Outcome;
 use crate::task::PyTask;
 use crate::value;
-use crate::waiting::lock;
-
-/// What every job of one launch shares.
-#[derive(Debug)]
-pub(crate) struct JobSettings {
-    /// Log every task at `debug` level.
-    pub(crate) debug: bool,
-    /// The way into this launch's engine thread, for cancelling coroutines. Weak, so
-    /// that jobs do not keep the engine's queue open, and a job of an earlier launch
-    /// never reaches a later one.
-    pub(crate) engine: mpsc::WeakUnboundedSender<Envelope>,
-    /// Turns true when the launch stops: streams still running end then.
-    pub(crate) stopping: watch::Receiver<bool>,
-}
 
 /// What to call: `broker(command, params)`, inside `context` when the task has one.
 pub(crate) struct BrokerCall {
@@ -72,22 +54,11 @@ impl BrokerCall {
     }
 }
 
-/// A task ready to run and where its outcome goes.
+/// A task ready to run in this interpreter, and where its outcome goes.
 #[pyclass(frozen, module = "_pime_runtime")]
 pub(crate) struct Job {
     pub(crate) call: BrokerCall,
-    pub(crate) reply: Arc<ReplySlot>,
-    /// The command's text, kept when debug logging or per-command stats want it.
-    pub(crate) label: Option<String>,
-    pub(crate) settings: Arc<JobSettings>,
-    pub(crate) started: OnceLock<Instant>,
-    /// The task's place under the engine's bound, held until the task has ended.
-    /// Released explicitly (not with the job) because a Python reference cycle (an
-    /// exception kept with its traceback) can keep the job object alive long after.
-    admission: Mutex<Option<Admission>>,
-    /// The call's tracing span: entered while the broker runs here, and given to
-    /// Python for the code that runs on the call's behalf elsewhere.
-    span: CallSpan,
+    pub(crate) ticket: Ticket,
 }
 
 #[pymethods]
@@ -107,19 +78,19 @@ impl Job {
             .call_method0("cancelled")
             .and_then(|c| c.is_truthy())
             .unwrap_or(false);
-        if cancelled && job.reply.is_abandoned() {
+        if cancelled && job.ticket.reply.is_abandoned() {
             // PIME cancelled it because its caller went away.
-            job.release(Outcome::Cancelled);
+            job.ticket.release(Outcome::Cancelled);
             return;
         }
         match future_result(py, future, cancelled) {
             // A callback may run on any thread — the engine thread itself, when the
             // future was done before the callback was added — so a stream, which
             // blocks while its reader is behind, is pumped on a thread of its own.
-            Ok(result) if job.reply.is_stream() => Job::pump_on_own_thread(slf, result),
+            Ok(result) if job.ticket.reply.is_stream() => Job::pump_on_own_thread(slf, result),
             // A user's executor may return a coroutine too.
             Ok(result) => Job::handle_result(slf, result),
-            Err(error) => job.finish(Err(error)),
+            Err(error) => job.ticket.finish(Err(error)),
         }
     }
 }
@@ -135,38 +106,16 @@ impl Job {
         broker: Py<PyAny>,
         settings: &Arc<JobSettings>,
     ) -> Option<Job> {
-        let Submission {
-            task,
-            reply,
-            mut admission,
-            interrupt,
-            span,
-        } = submission;
-        if reply.as_ref().is_some_and(ReplyTo::is_closed) {
-            admission.end(Outcome::Cancelled);
-            return None;
-        }
-        let reply = ReplySlot::new(reply, interrupt);
-        admission.start(&reply);
+        let (ticket, task) = Ticket::take(submission, settings)?;
         let call = match BrokerCall::new(py, &task, broker) {
             Ok(call) => call,
             Err(error) => {
-                reply.fail(error);
+                ticket.reply.fail(error);
                 return None;
             }
         };
-        let label =
-            (settings.debug || COUNTERS.per_command_enabled()).then(|| task.command_label());
         task.drop_converted();
-        Some(Job {
-            call,
-            reply,
-            label,
-            settings: Arc::clone(settings),
-            started: OnceLock::new(),
-            admission: Mutex::new(Some(admission)),
-            span,
-        })
+        Some(Job { call, ticket })
     }
 
     /// Runs the task on this thread, which holds the GIL (a pool worker, or the engine
@@ -177,31 +126,25 @@ impl Job {
     /// done-callback of a coroutine, a stream's pump): a plain result is answered
     /// without allocating one.
     pub(crate) fn run(self, py: Python<'_>) {
-        if self.reply.is_abandoned() {
+        if self.ticket.reply.is_abandoned() {
             // The caller dropped its future before the task started: cancelled.
-            self.release(Outcome::Cancelled);
+            self.ticket.release(Outcome::Cancelled);
             return;
         }
-        self.mark_started();
+        self.ticket.mark_started();
         let result = match self.invoke(py) {
             Ok(result) => result,
-            Err(error) => return self.finish(Err(error)),
+            Err(error) => return self.ticket.finish(Err(error)),
         };
-        if !self.reply.is_stream() && !is_coroutine(py, &result) {
+        if !self.ticket.reply.is_stream() && !is_coroutine(py, &result) {
             let command = self.call.command.bind(py);
-            return self.finish(value::result_from_python_for(&result, command));
+            return self
+                .ticket
+                .finish(value::result_from_python_for(&result, command));
         }
         match Bound::new(py, self) {
             Ok(job) => Job::handle_result(&job, result),
             Err(e) => log::error!(target: "pime", "cannot allocate a job: {e}"),
-        }
-    }
-
-    /// Starts the clock of per-command timings (when kept): when the broker is
-    /// called, or the task handed to a user's executor.
-    pub(crate) fn mark_started(&self) {
-        if self.label.is_some() {
-            let _ = self.started.set(Instant::now());
         }
     }
 
@@ -214,16 +157,18 @@ impl Job {
             params,
             context,
         } = &self.call;
-        let call_broker = || match (context, self.span.to_python(py)?) {
+        let call_broker = || match (context, self.ticket.span.to_python(py)?) {
             (None, None) => broker.bind(py).call1((command, params)),
             (context, span) => sources::runtime(py)?
                 .getattr("run_in_call")?
                 .call1((context, span, broker, command, params)),
         };
-        self.span.in_scope(|| match &self.reply.interrupt {
-            Some(interrupt) => interrupt.run(py, call_broker),
-            None => call_broker(),
-        })
+        self.ticket
+            .span
+            .in_scope(|| match &self.ticket.reply.interrupt {
+                Some(interrupt) => interrupt.run(py, call_broker),
+                None => call_broker(),
+            })
     }
 
     /// Calls the broker. A Rust panic inside (a PyO3 `PanicException` raised by the
@@ -247,7 +192,7 @@ impl Job {
                 Python::attach(|py| Job::handle_result(job.bind(py), result.into_bound(py)))
             });
         if let Err(e) = spawned {
-            slf.get().finish(Err(Error::new(
+            slf.get().ticket.finish(Err(Error::new(
                 ErrorKind::ExecError,
                 format!("cannot start a thread to pump the stream: {e}"),
             )));
@@ -258,98 +203,49 @@ impl Job {
     fn handle_result(slf: &Bound<'_, Self>, result: Bound<'_, PyAny>) {
         let py = slf.py();
         let job = slf.get();
-        if job.reply.is_stream() {
+        if job.ticket.reply.is_stream() {
             // The slot keeps its sender too, so that `stop` past its deadline can end
             // the stream while the generator is stuck; the slot's is dropped after.
-            let Some(sender) = job.reply.stream_sender() else {
+            let Some(sender) = job.ticket.reply.stream_sender() else {
                 return;
             };
-            let outcome = job
-                .span
-                .in_scope(|| stream_pump::pump(py, &result, sender, &job.settings.stopping));
-            drop(job.reply.take());
-            job.record(&outcome);
-            job.release(Outcome::of(&outcome));
+            let outcome = job.ticket.span.in_scope(|| {
+                stream_pump::pump(
+                    stream_pump::PyItems::new(&result),
+                    sender,
+                    &job.ticket.settings.stopping,
+                )
+            });
+            job.ticket.end_stream(&outcome);
             return;
         }
         if is_coroutine(py, &result) {
             let scheduled = sources::runtime(py)
                 .and_then(|runtime| {
                     let context = job.call.context.as_ref().map(|c| c.bind(py).clone());
-                    let span = job.span.to_python(py)?;
+                    let span = job.ticket.span.to_python(py)?;
                     runtime.getattr("schedule")?.call1((result, context, span))
                 })
                 .and_then(|future| {
                     // Before the callback, which may run at once (and forget it).
-                    job.reply.set_coroutine(future.clone().unbind());
+                    job.ticket.reply.set_coroutine(future.clone().unbind());
                     future.call_method1("add_done_callback", (slf.getattr("complete")?,))?;
-                    cancel::cancel_when_abandoned(&job.reply, &future, &job.settings.engine);
+                    cancel::cancel_when_abandoned(
+                        &job.ticket.reply,
+                        &future,
+                        &job.ticket.settings.engine,
+                    );
                     Ok(())
                 });
             if let Err(err) = scheduled {
-                job.finish(Err(exec_error(py, err)));
+                job.ticket.finish(Err(exec_error(py, err)));
             }
             return;
         }
-        job.finish(value::result_from_python_for(
+        job.ticket.finish(value::result_from_python_for(
             &result,
             job.call.command.bind(py),
         ));
-    }
-
-    /// The job has ended with `outcome`: its place under the bound is free.
-    fn release(&self, outcome: Outcome) {
-        self.reply.forget_coroutine();
-        // A caller the stop sequence answered with an error got no result.
-        let outcome = if self.reply.failed_by_stop() {
-            Outcome::Failed
-        } else {
-            outcome
-        };
-        if let Some(admission) = lock(&self.admission).take() {
-            admission.end(outcome);
-        }
-    }
-
-    /// Answers the caller (or logs, for `no_wait`) and records the outcome.
-    pub(crate) fn finish(&self, outcome: Result<Option<Value>>) {
-        self.release(Outcome::of(&outcome));
-        self.record(&outcome);
-        if let (true, Some(label)) = (self.settings.debug, &self.label) {
-            log_task(label, self.started.get(), &outcome);
-        }
-        match self.reply.take() {
-            Some(ReplyTo::Once(sender)) => {
-                // The caller may have gone meanwhile; then the result is dropped.
-                let _ = sender.send(outcome);
-            }
-            Some(ReplyTo::Stream(sender)) => {
-                // A stream task that ended before streaming (the broker raised).
-                let event = match outcome {
-                    Err(error) => StreamEvent::Error(error),
-                    Ok(_) => StreamEvent::End,
-                };
-                let _ = sender.try_send(event);
-            }
-            None => {
-                if let Err(error) = outcome {
-                    log::warn!(target: "pime", "no_wait task failed: {error}");
-                }
-            }
-        }
-    }
-
-    /// Per-command timings, when they are collected.
-    fn record<T>(&self, outcome: &Result<T>) {
-        if let (Some(label), Some(started)) = (&self.label, self.started.get()) {
-            if COUNTERS.per_command_enabled() {
-                let refused = outcome
-                    .as_ref()
-                    .err()
-                    .is_some_and(|error| error.exception.as_deref() == Some("UnknownCommandError"));
-                COUNTERS.record(label, started.elapsed(), outcome.is_ok(), !refused);
-            }
-        }
     }
 }
 
@@ -387,14 +283,4 @@ fn is_coroutine(py: Python<'_>, result: &Bound<'_, PyAny>) -> bool {
     COROUTINE_TYPE
         .import(py, "types", "CoroutineType")
         .is_ok_and(|coroutine| result.get_type().is(coroutine))
-}
-
-fn log_task(label: &str, started: Option<&Instant>, outcome: &Result<Option<Value>>) {
-    let elapsed = started
-        .map(|s| format!(" in {:?}", s.elapsed()))
-        .unwrap_or_default();
-    match outcome {
-        Ok(_) => log::debug!(target: "pime", "task {label} ok{elapsed}"),
-        Err(e) => log::debug!(target: "pime", "task {label} failed{elapsed}: {e}"),
-    }
 }

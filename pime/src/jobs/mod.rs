@@ -2,6 +2,8 @@
 //! it to the moment its caller is answered.
 //!
 //! * `envelope`: what travels into the engine thread (tasks, reloads, cancels, stop).
+//! * `settings`: what every task of a launch shares.
+//! * `ticket`: a taken task's accounting on every path: answer, count, time.
 //! * `job`: a task as a Python object — convert, call the broker, convert back, answer.
 //! * `shared_broker`: the broker new tasks are served by, swapped by a hot reload.
 //! * `reply`: the reply slot each task carries (a one-shot reply or a stream).
@@ -19,12 +21,18 @@ mod in_flight;
 mod interrupt;
 mod job;
 mod reply;
+mod settings;
 mod shared_broker;
-mod stream_pump;
+pub(crate) mod stream_pump;
+mod ticket;
 
 pub(crate) use envelope::{Envelope, ReloadRequest, Submission};
 pub(crate) use in_flight::InFlight;
 pub(crate) use interrupt::Interrupt;
-pub(crate) use job::{BrokerCall, Job, JobSettings};
+pub(crate) use job::{BrokerCall, Job};
 pub(crate) use reply::{ReplyTo, StreamEvent};
+pub(crate) use settings::JobSettings;
 pub(crate) use shared_broker::{check_callable, SharedBroker};
+// The subinterpreter pool (built against CPython 3.12+) takes tickets directly.
+#[cfg_attr(not(Py_3_12), allow(unused_imports))]
+pub(crate) use ticket::Ticket;

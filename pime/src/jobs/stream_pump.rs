@@ -1,13 +1,18 @@
 //! Pumping a generator's items into the caller's stream (`pime::call_stream`).
 //!
 //! Runs on the thread that ran the broker. Each item is converted and sent; while the
-//! stream's buffer is full the pump waits with the GIL released (backpressure), until
-//! there is room or the launch stops. When the caller drops its stream, or the launch
-//! stops, the generator is closed, so its `finally` blocks run: a stream never keeps
-//! `stop` waiting for its reader, and never outlives its launch.
+//! stream's buffer is full the pump waits with the interpreter's lock released
+//! (backpressure), until there is room or the launch stops. When the caller drops its
+//! stream, or the launch stops, the generator is closed, so its `finally` blocks run: a
+//! stream never keeps `stop` waiting for its reader, and never outlives its launch.
+//!
+//! The loop is one for every interpreter: where the items come from is an
+//! [`ItemSource`] (a generator of this interpreter here, one of a subinterpreter in
+//! `interpreters/`).
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyIterator, PyModule, PyString};
+use serde_value::Value;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::watch;
 
@@ -16,6 +21,18 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::python::exceptions::exception_to_error;
 use crate::python::sources;
 use crate::value;
+
+/// Where a stream's items come from.
+pub(crate) trait ItemSource {
+    /// The next item, converted (errors name it `item[index]`); `None` at the end. A
+    /// conversion failure closes the generator first.
+    fn next_item(&mut self, index: usize) -> Result<Option<Value>>;
+    /// Closes the generator early so its cleanup runs; errors while closing are only
+    /// logged.
+    fn close(&mut self);
+    /// Runs `wait` with this thread's interpreter lock released.
+    fn released<R: Send>(&mut self, wait: impl FnOnce() -> R + Send) -> R;
+}
 
 /// How sending one event went.
 enum Sent {
@@ -26,15 +43,22 @@ enum Sent {
     Stopping,
 }
 
-/// Sends every item of `result` (a generator, async generator or other iterable),
-/// then the end marker. Returns the error that ended the stream early, if any.
+/// Sends every item of `source` (or the error that made it), then the end marker.
+/// Returns the error that ended the stream early, if any.
 pub(crate) fn pump(
-    py: Python<'_>,
-    result: &Bound<'_, PyAny>,
+    source: Result<impl ItemSource>,
     sender: StreamSender,
     stopping: &watch::Receiver<bool>,
 ) -> Result<()> {
-    let outcome = pump_items(py, result, &sender, stopping);
+    let mut source = match source {
+        Ok(source) => source,
+        Err(error) => {
+            // Nothing was sent yet: the buffer has room.
+            let _ = sender.try_send(StreamEvent::Error(error.clone()));
+            return Err(error);
+        }
+    };
+    let outcome = pump_items(&mut source, &sender, stopping);
     let last = match &outcome {
         Ok(()) => StreamEvent::End,
         Err(error) => StreamEvent::Error(error.clone()),
@@ -47,73 +71,44 @@ pub(crate) fn pump(
             Err(error)
         }
         outcome => {
-            send(py, &sender, last, stopping);
+            send(&mut source, &sender, last, stopping);
             outcome
         }
     }
 }
 
 fn pump_items(
-    py: Python<'_>,
-    result: &Bound<'_, PyAny>,
+    source: &mut impl ItemSource,
     sender: &StreamSender,
     stopping: &watch::Receiver<bool>,
 ) -> Result<()> {
-    if result.is_instance_of::<PyString>() || result.is_instance_of::<PyBytes>() {
-        return Err(not_a_stream(result));
-    }
-    let runtime = sources::runtime(py).map_err(|e| exception_to_error(py, e))?;
-    let is_async = result.hasattr("__anext__").unwrap_or(false);
-    let iterator = if is_async {
-        None
-    } else {
-        Some(result.try_iter().map_err(|_| not_a_stream(result))?)
-    };
     let mut index = 0usize;
     loop {
         if *stopping.borrow() {
-            close(py, result, is_async);
+            source.close();
             return Err(stopped());
         }
-        let item = match &iterator {
-            Some(iterator) => match iterator.clone().next() {
-                Some(item) => item,
-                None => return Ok(()),
-            },
-            None => {
-                let (done, item) = runtime
-                    .getattr("next_async")
-                    .and_then(|next| next.call1((result,)))
-                    .and_then(|pair| pair.extract::<(bool, Bound<'_, PyAny>)>())
-                    .map_err(|e| exception_to_error(py, e))?;
-                if done {
-                    return Ok(());
-                }
-                Ok(item)
-            }
+        let Some(value) = source.next_item(index)? else {
+            return Ok(());
         };
-        let item = item.map_err(|e| exception_to_error(py, e))?;
-        let value = value::from_python(&item, &format!("item[{index}]")).inspect_err(|_| {
-            close(py, result, is_async);
-        })?;
-        match send(py, sender, StreamEvent::Item(value), stopping) {
+        match send(source, sender, StreamEvent::Item(value), stopping) {
             Sent::Delivered => index += 1,
             Sent::ReaderGone => {
-                close(py, result, is_async);
+                source.close();
                 return Ok(());
             }
             Sent::Stopping => {
-                close(py, result, is_async);
+                source.close();
                 return Err(stopped());
             }
         }
     }
 }
 
-/// Sends `event`, waiting (GIL released) while the buffer is full, until there is
+/// Sends `event`, waiting (lock released) while the buffer is full, until there is
 /// room, the reader is gone, or the launch stops.
 fn send(
-    py: Python<'_>,
+    source: &mut impl ItemSource,
     sender: &StreamSender,
     event: StreamEvent,
     stopping: &watch::Receiver<bool>,
@@ -124,7 +119,7 @@ fn send(
         Err(TrySendError::Full(event)) => event,
     };
     let mut stopping = stopping.clone();
-    py.detach(|| {
+    source.released(|| {
         futures_executor::block_on(async {
             tokio::select! {
                 biased;
@@ -142,23 +137,90 @@ fn send(
     })
 }
 
-fn stopped() -> Error {
+/// The error of a stream cut by a stop.
+pub(crate) fn stopped() -> Error {
     Error::engine_state("the PIME engine stopped in the middle of the stream")
 }
 
-/// Closes a generator early so its cleanup runs; errors while closing are only logged.
-fn close(py: Python<'_>, generator: &Bound<'_, PyAny>, is_async: bool) {
-    let closed = if is_async {
-        sources::runtime(py)
-            .and_then(|runtime| runtime.getattr("close_async")?.call1((generator,)))
-            .map(drop)
-    } else if generator.hasattr("close").unwrap_or(false) {
-        generator.call_method0("close").map(drop)
-    } else {
-        Ok(())
-    };
-    if let Err(e) = closed {
-        log::warn!(target: "pime", "closing a stream's generator raised: {e}");
+/// A generator, async generator or other iterable of this interpreter.
+pub(crate) struct PyItems<'a, 'py> {
+    result: &'a Bound<'py, PyAny>,
+    runtime: Bound<'py, PyModule>,
+    /// `None` for an async generator, stepped through `_pime_runtime.next_async`.
+    iterator: Option<Bound<'py, PyIterator>>,
+}
+
+impl<'a, 'py> PyItems<'a, 'py> {
+    /// The items of what a broker returned, or why it is not a stream.
+    pub(crate) fn new(result: &'a Bound<'py, PyAny>) -> Result<Self> {
+        let py = result.py();
+        if result.is_instance_of::<PyString>() || result.is_instance_of::<PyBytes>() {
+            return Err(not_a_stream(result));
+        }
+        let runtime = sources::runtime(py).map_err(|e| exception_to_error(py, e))?;
+        let iterator = if result.hasattr("__anext__").unwrap_or(false) {
+            None
+        } else {
+            Some(result.try_iter().map_err(|_| not_a_stream(result))?)
+        };
+        Ok(PyItems {
+            result,
+            runtime,
+            iterator,
+        })
+    }
+}
+
+impl ItemSource for PyItems<'_, '_> {
+    fn next_item(&mut self, index: usize) -> Result<Option<Value>> {
+        let py = self.result.py();
+        let item = match &self.iterator {
+            Some(iterator) => match iterator.clone().next() {
+                Some(item) => item,
+                None => return Ok(None),
+            },
+            None => {
+                let (done, item) = self
+                    .runtime
+                    .getattr("next_async")
+                    .and_then(|next| next.call1((self.result,)))
+                    .and_then(|pair| pair.extract::<(bool, Bound<'_, PyAny>)>())
+                    .map_err(|e| exception_to_error(py, e))?;
+                if done {
+                    return Ok(None);
+                }
+                Ok(item)
+            }
+        };
+        let item = item.map_err(|e| exception_to_error(py, e))?;
+        match value::from_python(&item, &format!("item[{index}]")) {
+            Ok(value) => Ok(Some(value)),
+            Err(error) => {
+                self.close();
+                Err(error)
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        let generator = self.result;
+        let closed = if self.iterator.is_none() {
+            self.runtime
+                .getattr("close_async")
+                .and_then(|close| close.call1((generator,)))
+                .map(drop)
+        } else if generator.hasattr("close").unwrap_or(false) {
+            generator.call_method0("close").map(drop)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = closed {
+            log::warn!(target: "pime", "closing a stream's generator raised: {e}");
+        }
+    }
+
+    fn released<R: Send>(&mut self, wait: impl FnOnce() -> R + Send) -> R {
+        self.result.py().detach(wait)
     }
 }
 

@@ -444,7 +444,7 @@ fn run(py: Python<'_>, shared: &Shared, PoolTask { submission, broker }: PoolTas
     let Some(job) = Job::accept(py, submission, broker.clone_ref(py), &shared.settings) else {
         return;
     };
-    let slot = Arc::clone(&job.reply);
+    let slot = Arc::clone(&job.ticket.reply);
     if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| job.run(py))) {
         let panic = panic_to_error(payload);
         let error = Error::new(

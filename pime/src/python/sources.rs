@@ -86,7 +86,13 @@ mod tests {
         if !std::path::Path::new(workspace_python).is_dir() {
             return; // Built from a package: only the copies exist.
         }
-        for (_, file_name, embedded) in MODULES {
+        // The subinterpreter workers' module (`interpreters/interpreter.rs`).
+        let interpreter = (
+            "",
+            "_pime_interpreter.py",
+            include_str!("../../python/_pime_interpreter.py"),
+        );
+        for (_, file_name, embedded) in MODULES.into_iter().chain([interpreter]) {
             let original = std::fs::read_to_string(format!("{workspace_python}/{file_name}"))
                 .unwrap_or_else(|e| panic!("python/{file_name}: {e}"));
             assert!(

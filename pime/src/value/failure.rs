@@ -10,20 +10,20 @@ use super::MAX_DEPTH;
 use crate::error::{Error, ErrorKind};
 
 /// One step into a nested value, kept to name the failing place in error messages.
-pub(super) enum Segment {
+pub(crate) enum Segment {
     Index(usize),
     Key(String),
 }
 
 /// A conversion failure: the reason, and the path to where it happened (innermost first,
 /// because segments are pushed while unwinding).
-pub(super) struct Failure {
+pub(crate) struct Failure {
     reason: String,
     path: Vec<Segment>,
 }
 
 impl Failure {
-    pub(super) fn new(reason: impl Into<String>) -> Self {
+    pub(crate) fn new(reason: impl Into<String>) -> Self {
         Failure {
             reason: reason.into(),
             path: Vec::new(),
@@ -31,17 +31,17 @@ impl Failure {
     }
 
     /// The failure past [`MAX_DEPTH`] nested containers.
-    pub(super) fn too_deep() -> Self {
+    pub(crate) fn too_deep() -> Self {
         Failure::new(format!("nesting deeper than {MAX_DEPTH} levels"))
     }
 
-    pub(super) fn at(mut self, segment: Segment) -> Self {
+    pub(crate) fn at(mut self, segment: Segment) -> Self {
         self.path.push(segment);
         self
     }
 
     /// `root[3]["when"]: reason`.
-    pub(super) fn into_error(self, kind: ErrorKind, root: &str) -> Error {
+    pub(crate) fn into_error(self, kind: ErrorKind, root: &str) -> Error {
         let mut message = root.to_string();
         for segment in self.path.iter().rev() {
             match segment {
@@ -57,7 +57,7 @@ impl Failure {
 }
 
 /// A short rendering of a dict key for error paths: `"name"` for strings, the value otherwise.
-pub(super) fn key_label(key: &Value) -> String {
+pub(crate) fn key_label(key: &Value) -> String {
     match key {
         Value::String(s) if s.len() <= 40 => format!("{s:?}"),
         Value::String(s) => format!("{:?}…", s.chars().take(40).collect::<String>()),

@@ -22,6 +22,9 @@ mod unpack;
 use serde_value::Value;
 
 pub(crate) use failure::type_name;
+// The subinterpreter pool (built against CPython 3.12+) converts with the same errors.
+#[cfg_attr(not(Py_3_12), allow(unused_imports))]
+pub(crate) use failure::{key_label, Failure, Segment};
 pub(crate) use pack::{params_to_python, to_python};
 pub(crate) use unpack::from_python;
 pub(crate) use unpack::result_from_python_for;

@@ -1,0 +1,190 @@
+//! One task on a subinterpreter worker: convert, call the broker, convert back and
+//! answer — through the same [`Ticket`] (answer, count, time) and stream pump as every
+//! other path.
+
+use pyo3::ffi;
+use serde_value::Value;
+
+use super::convert::{self, Unpacker};
+use super::interpreter::Runtime;
+use super::object::Object;
+use super::reloads::Reloads;
+use crate::error::{Error, ErrorKind, Result};
+use crate::jobs::stream_pump::{self, ItemSource};
+use crate::jobs::Ticket;
+use crate::stats::Outcome;
+use crate::task::PyTask;
+
+/// A worker's interpreter-side state: its runtime functions and its broker.
+pub(super) struct Worker<'i> {
+    pub(super) runtime: Runtime<'i>,
+    broker: Object<'i>,
+    /// The reload the broker is from (see [`Reloads`]).
+    generation: u64,
+}
+
+impl<'i> Worker<'i> {
+    /// Loads the broker of the latest reload (the one `start` named, before any).
+    pub(super) fn start(runtime: Runtime<'i>, reloads: &Reloads) -> Result<Worker<'i>> {
+        let (generation, origin) = reloads.latest();
+        let broker = runtime.load_broker(&origin, false)?;
+        Ok(Worker {
+            runtime,
+            broker,
+            generation,
+        })
+    }
+
+    /// Runs `submission`, sent when reload `generation` was the latest. Never fails:
+    /// every failure goes to the caller, or for `no_wait` to the log.
+    pub(super) fn serve(
+        &mut self,
+        ticket: Ticket,
+        task: PyTask,
+        generation: u64,
+        reloads: &Reloads,
+    ) {
+        if ticket.reply.is_abandoned() {
+            // The caller dropped its future before the task started: cancelled.
+            ticket.release(Outcome::Cancelled);
+            return;
+        }
+        if let Err(error) = self.catch_up(generation, reloads) {
+            return ticket.finish(Err(error));
+        }
+        let arguments = match self.arguments(&task) {
+            Ok(arguments) => arguments,
+            Err(error) => return ticket.finish(Err(error)),
+        };
+        let label = task.command_label();
+        task.drop_converted();
+        ticket.mark_started();
+        let [command, params, context] = &arguments;
+        let called = ticket.span.in_scope(|| {
+            self.runtime
+                .call
+                .call(&[&self.broker, command, params, context])
+        });
+        let result = match called {
+            Ok(result) => result,
+            Err(exception) => return ticket.finish(Err(self.runtime.error(&exception))),
+        };
+        if ticket.reply.is_stream() {
+            let Some(sender) = ticket.reply.stream_sender() else {
+                return;
+            };
+            let items = Items::new(&self.runtime, &result);
+            let outcome = ticket
+                .span
+                .in_scope(|| stream_pump::pump(items, sender, &ticket.settings.stopping));
+            return ticket.end_stream(&outcome);
+        }
+        let value = if result.is_none() {
+            Ok(None)
+        } else {
+            Unpacker::new(&self.runtime.plain)
+                .value(&result, "result")
+                .map(Some)
+                .map_err(|mut error| {
+                    error.message = format!("{}: {}", shorten(&label), error.message);
+                    error
+                })
+        };
+        ticket.finish(value);
+    }
+
+    /// Reloads the broker if the task was sent after a reload this worker has not made
+    /// yet. A failure fails the task and leaves the broker as it was (the next task
+    /// tries again).
+    fn catch_up(&mut self, wanted: u64, reloads: &Reloads) -> Result<()> {
+        if wanted <= self.generation {
+            return Ok(());
+        }
+        let (generation, origin) = reloads.latest();
+        self.broker = self.runtime.load_broker(&origin, true)?;
+        self.generation = generation;
+        Ok(())
+    }
+
+    /// The command, params and context as objects of this interpreter.
+    fn arguments(&self, task: &PyTask) -> Result<[Object<'i>; 3]> {
+        let gil = self.runtime.gil;
+        let command = convert::to_python(gil, &task.command, "command")?;
+        let params = match &task.params {
+            Some(params) => convert::map_to_python(gil, params, "params")?,
+            None => gil.none(),
+        };
+        let context = match &task.context {
+            Some(context) => convert::map_to_python(gil, context, "context")?,
+            None => gil.none(),
+        };
+        Ok([command, params, context])
+    }
+}
+
+/// A command as error messages show it: at most 100 characters.
+fn shorten(label: &str) -> String {
+    const MAX_CHARS: usize = 100;
+    if label.chars().count() <= MAX_CHARS {
+        return label.to_string();
+    }
+    label.chars().take(MAX_CHARS).chain(['…']).collect()
+}
+
+/// A stream's items, from what the broker returned (`_pime_interpreter.stream` makes an
+/// iterator of a generator, an async generator or another iterable).
+struct Items<'a, 'i> {
+    runtime: &'a Runtime<'i>,
+    iterator: Object<'i>,
+}
+
+impl<'a, 'i> Items<'a, 'i> {
+    fn new(runtime: &'a Runtime<'i>, result: &Object<'i>) -> Result<Self> {
+        match runtime.stream.call(&[result]) {
+            Ok(iterator) => Ok(Items { runtime, iterator }),
+            Err(exception) => Err(Error::new(
+                ErrorKind::UnpackError,
+                convert::message_of(&exception),
+            )),
+        }
+    }
+}
+
+impl ItemSource for Items<'_, '_> {
+    fn next_item(&mut self, index: usize) -> Result<Option<Value>> {
+        let gil = self.runtime.gil;
+        // SAFETY: under the GIL; `iterator` is an iterator (`iter()` made it); a new
+        // reference, or null at the end (no exception) or on an error (one set).
+        let next = unsafe { ffi::PyIter_Next(self.iterator.as_ptr()) };
+        if next.is_null() {
+            // SAFETY: under the GIL.
+            if unsafe { ffi::PyErr_Occurred() }.is_null() {
+                return Ok(None);
+            }
+            return Err(self.runtime.error(&gil.fetch()));
+        }
+        // SAFETY: a new reference from `PyIter_Next`.
+        let item = unsafe { gil.own(next) }.map_err(|e| self.runtime.error(&e))?;
+        match Unpacker::new(&self.runtime.plain).value(&item, &format!("item[{index}]")) {
+            Ok(value) => Ok(Some(value)),
+            Err(error) => {
+                self.close();
+                Err(error)
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        if let Err(e) = self.runtime.close.call(&[&self.iterator]) {
+            log::warn!(
+                target: "pime",
+                "closing a stream's generator raised: {}",
+                convert::message_of(&e)
+            );
+        }
+    }
+
+    fn released<R: Send>(&mut self, wait: impl FnOnce() -> R + Send) -> R {
+        self.runtime.gil.released(wait)
+    }
+}

@@ -1,0 +1,254 @@
+//! The subinterpreter pool (`.interpreters(n)`): `n` threads (`pime-interpreter-N`),
+//! each owning an isolated subinterpreter with its own GIL, taking pooled tasks from one
+//! queue, as the thread pool's workers do.
+//!
+//! * All `n` start, create their interpreter and import the broker there before the
+//!   engine goes online; the first that fails fails `start` (the others end).
+//! * An idle worker waits on the queue with its GIL released. Nothing crosses between
+//!   interpreters but `Value`s: a task carries Rust values only, and a worker converts
+//!   them into and out of its own interpreter.
+//! * A reload (in the main interpreter first) is recorded in [`Reloads`]; each worker
+//!   reloads in its own interpreter before the first task sent after it.
+//! * `stop` closes the queue: the workers run what is in it, end their interpreters and
+//!   end. After a stop timeout the tasks still queued get an error and the workers still
+//!   running are abandoned: they end once their broker returns.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
+
+use async_channel::{Receiver, Sender};
+use pyo3::prelude::*;
+
+use super::interpreter::{Interpreter, Runtime};
+use super::reloads::Reloads;
+use super::serve::Worker;
+use crate::error::{Error, ErrorKind, Result};
+use crate::jobs::{JobSettings, Submission, Ticket};
+use crate::python::exceptions::panic_to_error;
+use crate::waiting::{lock, wait_until};
+
+/// A worker's stack, as the thread pool's (`pool::WORKER_STACK_SIZE`).
+const STACK_SIZE: usize = 8 << 20;
+
+/// How the pool is set up for one launch.
+pub(crate) struct InterpreterConfig {
+    pub(crate) count: usize,
+    pub(crate) settings: Arc<JobSettings>,
+    /// The broker's module and attribute, imported in every interpreter.
+    pub(crate) origin: (String, String),
+    /// The main interpreter's `sys.path` (import paths, a venv's site-packages).
+    pub(crate) paths: Vec<String>,
+}
+
+/// A pooled task and the reload that was the latest when it was sent.
+struct InterpreterTask {
+    submission: Submission,
+    generation: u64,
+}
+
+/// What the callers, the workers and the engine share for one launch.
+struct Shared {
+    tasks: Receiver<InterpreterTask>,
+    settings: Arc<JobSettings>,
+    reloads: Arc<Reloads>,
+    /// Worker threads alive (started and not ended).
+    live: Mutex<usize>,
+    ended: Condvar,
+    /// Set when `stop` gave up on the running tasks: a worker then fails whatever it
+    /// takes from the queue instead of running it.
+    abandoned: AtomicBool,
+}
+
+/// The callers' way into the pool (published while the engine is online).
+pub(crate) struct InterpreterSender {
+    tasks: Sender<InterpreterTask>,
+    shared: Arc<Shared>,
+}
+
+/// The engine's handle on the pool of one launch. Dropping it closes the queue.
+pub(crate) struct InterpreterPool {
+    shared: Arc<Shared>,
+    tasks: Sender<InterpreterTask>,
+}
+
+impl InterpreterPool {
+    /// Starts the workers and waits (GIL released) until each has its interpreter and
+    /// the broker, or one failed (then every other ends, and its error is returned).
+    pub(crate) fn start(
+        py: Python<'_>,
+        config: InterpreterConfig,
+    ) -> Result<(InterpreterPool, InterpreterSender, Arc<Reloads>)> {
+        let (sender, tasks) = async_channel::unbounded();
+        let reloads = Arc::new(Reloads::new(config.origin));
+        let shared = Arc::new(Shared {
+            tasks,
+            settings: config.settings,
+            reloads: Arc::clone(&reloads),
+            live: Mutex::new(0),
+            ended: Condvar::new(),
+            abandoned: AtomicBool::new(false),
+        });
+        let pool = InterpreterPool {
+            shared: Arc::clone(&shared),
+            tasks: sender.clone(),
+        };
+        let paths = Arc::new(config.paths);
+        let (ready_sender, ready) = std::sync::mpsc::channel();
+        let mut spawned = Ok(());
+        for number in 0..config.count {
+            *lock(&shared.live) += 1;
+            let (shared, ready, paths) = (
+                Arc::clone(&shared),
+                ready_sender.clone(),
+                Arc::clone(&paths),
+            );
+            let thread = std::thread::Builder::new()
+                .name(format!("pime-interpreter-{number}"))
+                .stack_size(STACK_SIZE)
+                .spawn(move || work(&shared, ready, &paths));
+            if let Err(e) = thread {
+                pool.shared.worker_ended();
+                spawned = Err(Error::new(
+                    ErrorKind::ExecError,
+                    format!("cannot start a subinterpreter worker thread: {e}"),
+                ));
+                break;
+            }
+        }
+        drop(ready_sender);
+        // Each worker says once whether it is ready; one that died first drops its
+        // sender, which ends this wait too.
+        let outcomes: Vec<Result<()>> = py.detach(move || ready.iter().collect());
+        let failed = outcomes.into_iter().find_map(Result::err);
+        if let Err(error) = spawned.and(failed.map_or(Ok(()), Err)) {
+            pool.close();
+            py.detach(|| pool.wait_ended(None));
+            return Err(error);
+        }
+        let sender = InterpreterSender {
+            tasks: sender,
+            shared,
+        };
+        Ok((pool, sender, reloads))
+    }
+
+    /// Refuses new tasks; the workers run the tasks already queued, then end.
+    pub(crate) fn close(&self) {
+        self.tasks.close();
+    }
+
+    /// Waits until every worker has ended, or until `deadline`; returns whether they
+    /// did. Call it with the GIL released.
+    pub(crate) fn wait_ended(&self, deadline: Option<Instant>) -> bool {
+        let shared = &self.shared;
+        wait_until(&shared.ended, lock(&shared.live), deadline, |live| {
+            *live == 0
+        })
+    }
+
+    /// After a stop timeout: answers the callers of the tasks still queued with
+    /// `error`, and makes the workers do the same with any task they take from now on.
+    pub(crate) fn abandon(&self, error: &Error) {
+        self.shared.abandoned.store(true, Ordering::SeqCst);
+        self.close();
+        while let Ok(queued) = self.shared.tasks.try_recv() {
+            queued.submission.fail(error.clone());
+        }
+    }
+}
+
+impl Drop for InterpreterPool {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl InterpreterSender {
+    /// Queues a task for the workers.
+    pub(crate) fn submit(&self, submission: Submission) -> Result<()> {
+        let generation = self.shared.reloads.generation();
+        self.tasks
+            .try_send(InterpreterTask {
+                submission,
+                generation,
+            })
+            .map_err(|_| Error::refused())
+    }
+}
+
+impl Shared {
+    fn worker_ended(&self) {
+        *lock(&self.live) -= 1;
+        self.ended.notify_all();
+    }
+}
+
+/// Counts a worker thread as alive until it ends, however it ends.
+struct Alive<'a>(&'a Shared);
+
+impl Drop for Alive<'_> {
+    fn drop(&mut self) {
+        self.0.worker_ended();
+    }
+}
+
+/// A worker's life: create its interpreter, load the broker there, say so on `ready`,
+/// serve until the queue is closed and empty, end the interpreter.
+fn work(shared: &Shared, ready: std::sync::mpsc::Sender<Result<()>>, paths: &[String]) {
+    let _alive = Alive(shared);
+    let mut interpreter = match Interpreter::create() {
+        Ok(interpreter) => interpreter,
+        Err(error) => {
+            let _ = ready.send(Err(error));
+            return;
+        }
+    };
+    interpreter.enter(|gil| {
+        let worker =
+            Runtime::load(gil, paths).and_then(|runtime| Worker::start(runtime, &shared.reloads));
+        let mut worker = match worker {
+            Ok(worker) => worker,
+            Err(error) => {
+                let _ = ready.send(Err(error));
+                return;
+            }
+        };
+        let _ = ready.send(Ok(()));
+        drop(ready);
+        while let Ok(task) = gil.released(|| shared.tasks.recv_blocking()) {
+            run(&mut worker, shared, task);
+        }
+        worker.runtime.finish();
+    });
+    interpreter.end();
+}
+
+/// Runs one task on this worker. A panic in PIME's own code here answers the caller
+/// with it and leaves the worker serving.
+fn run(worker: &mut Worker<'_>, shared: &Shared, task: InterpreterTask) {
+    let InterpreterTask {
+        submission,
+        generation,
+    } = task;
+    if shared.abandoned.load(Ordering::SeqCst) {
+        return submission.fail(Error::not_started());
+    }
+    let Some((ticket, task)) = Ticket::take(submission, &shared.settings) else {
+        return;
+    };
+    let slot = Arc::clone(&ticket.reply);
+    let served = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        worker.serve(ticket, task, generation, &shared.reloads);
+    }));
+    if let Err(payload) = served {
+        let panic = panic_to_error(payload);
+        let error = Error::new(
+            ErrorKind::InternalError,
+            format!("a PIME subinterpreter worker panicked: {}", panic.message),
+        );
+        log::error!(target: "pime", "{error}");
+        slot.fail(error);
+    }
+}
