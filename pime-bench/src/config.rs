@@ -40,6 +40,11 @@ pub struct Sizes {
     pub pool_latency_calls: usize,
     /// Mixed load: sequential no-op calls timed beside the sleeping callers.
     pub mixed_calls: usize,
+    /// Subinterpreters: measured calls of the ~1 ms and the ~50 µs CPU-bound broker
+    /// (16 in flight), and sequential no-op calls.
+    pub interpreter_calls_1ms: usize,
+    pub interpreter_calls_50us: usize,
+    pub interpreter_latency_calls: usize,
 }
 
 impl Sizes {
@@ -71,6 +76,9 @@ impl Sizes {
             pool_calls: 100_000,
             pool_latency_calls: 10_000,
             mixed_calls: 5_000,
+            interpreter_calls_1ms: 1_000,
+            interpreter_calls_50us: 10_000,
+            interpreter_latency_calls: 10_000,
         }
     }
 
@@ -91,6 +99,9 @@ impl Sizes {
             pool_calls: 10_000,
             pool_latency_calls: 2_000,
             mixed_calls: 500,
+            interpreter_calls_1ms: 100,
+            interpreter_calls_50us: 1_000,
+            interpreter_latency_calls: 2_000,
             ..Sizes::full()
         }
     }

@@ -35,7 +35,8 @@ const USAGE: &str = "usage: pime-bench [--quick] [--only NAME,..] [--glibc-defau
 
   --quick               a short smoke run (CI): same scenarios, fewer calls
   --only NAME,..        run only these scenarios: latency, throughput, sleep,
-                        payload, busy, cpu, async, pools, mixed, host
+                        payload, busy, cpu, async, pools, mixed, host,
+                        interpreters
   --glibc-default-trim  do not set MALLOC_TRIM_THRESHOLD_ (by default the bench
                         re-executes itself with it set to 128 MiB when it is unset)";
 
@@ -43,7 +44,7 @@ const USAGE: &str = "usage: pime-bench [--quick] [--only NAME,..] [--glibc-defau
 type Scenario = fn(&Context) -> BenchResult<Section>;
 
 /// Every scenario, by the name `--only` takes, in the order they run.
-const SCENARIOS: [(&str, Scenario); 10] = [
+const SCENARIOS: [(&str, Scenario); 11] = [
     ("latency", scenarios::latency::run),
     ("throughput", scenarios::throughput::run),
     ("sleep", scenarios::sleep::run),
@@ -54,6 +55,7 @@ const SCENARIOS: [(&str, Scenario); 10] = [
     ("pools", scenarios::pools::run),
     ("mixed", scenarios::mixed::run),
     ("host", scenarios::host_call::run),
+    ("interpreters", scenarios::interpreters::run),
 ];
 
 /// Command-line options.

@@ -25,18 +25,21 @@ pub enum Source {
     AnyPool,
     /// Host modules: Python calling Rust.
     HostCalls,
+    /// Own-GIL subinterpreters (`.interpreters(n)`).
+    Interpreters,
     /// A stricter comparison the bench adds; reported, not counted.
     Extra,
 }
 
 impl Source {
-    const ALL: [Source; 7] = [
+    const ALL: [Source; 8] = [
         Source::Dispatch,
         Source::CpuLoad,
         Source::Executors,
         Source::AsyncCommands,
         Source::AnyPool,
         Source::HostCalls,
+        Source::Interpreters,
         Source::Extra,
     ];
 
@@ -48,6 +51,7 @@ impl Source {
             Source::AsyncCommands => "Targets: async commands",
             Source::AnyPool => "Targets: any pool size",
             Source::HostCalls => "Targets: host calls",
+            Source::Interpreters => "Targets: subinterpreters",
             Source::Extra => "Stricter comparisons (not targets)",
         }
     }

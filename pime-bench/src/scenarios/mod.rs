@@ -6,6 +6,7 @@ pub mod async_sleep;
 pub mod busy;
 pub mod cpu;
 pub mod host_call;
+pub mod interpreters;
 pub mod latency;
 pub mod mixed;
 pub mod payload;
