@@ -2,12 +2,18 @@
 
 A plain module-level function, so process pools can pickle it by reference. It never
 imports `pime` at module level: a process pool's children do not have it.
+
+With `PIME_MATRIX_DIR` set (the subinterpreter matrix), the log, the gate and the count
+of running sleeps live in files there, so that every interpreter of the process — the
+workers' and the main one the test inspects through — sees the same state.
 """
 
 import asyncio
 import multiprocessing
+import os
 import threading
 import time
+import uuid
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 _lock = threading.Condition()
@@ -24,26 +30,62 @@ def process_pool():
     return ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
 
 
+_SHARED = os.environ.get("PIME_MATRIX_DIR")
+
+
+def _shared(name):
+    return os.path.join(_SHARED, name)
+
+
 def release():
     """Opens the gate `hold` waits on (called by the test through the GIL)."""
+    if _SHARED:
+        open(_shared("gate"), "w").close()
     _gate.set()
 
 
 def reset():
     _gate.clear()
+    if _SHARED:
+        for name in ("gate", "log"):
+            if os.path.exists(_shared(name)):
+                os.remove(_shared(name))
+        os.makedirs(_shared("running"), exist_ok=True)
     with _lock:
         _log.clear()
 
 
 def logged():
+    if _SHARED:
+        if not os.path.exists(_shared("log")):
+            return []
+        with open(_shared("log")) as log:
+            return log.read().splitlines()
     with _lock:
         return list(_log)
 
 
 def _record(tag):
+    if _SHARED:
+        # One small O_APPEND write: whole lines, whichever interpreter writes.
+        fd = os.open(_shared("log"), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        try:
+            os.write(fd, (f"{tag}\n").encode())
+        finally:
+            os.close(fd)
+        return
     with _lock:
         _log.append(tag)
         _lock.notify_all()
+
+
+def _poll(condition, timeout):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)
+    return True
 
 
 def _raise(kind):
@@ -75,6 +117,10 @@ def _deep(depth):
 
 def _sleep(seconds, tag):
     global _running
+    marker = _shared(os.path.join("running", uuid.uuid4().hex)) if _SHARED else None
+    if marker:
+        os.makedirs(_shared("running"), exist_ok=True)
+        open(marker, "w").close()
     with _lock:
         _running += 1
         _lock.notify_all()
@@ -83,12 +129,17 @@ def _sleep(seconds, tag):
     finally:
         with _lock:
             _running -= 1
+        if marker:
+            os.remove(marker)
         if tag is not None:
             _record(tag)
     return seconds
 
 
 def wait_running(count, timeout):
+    if _SHARED:
+        os.makedirs(_shared("running"), exist_ok=True)
+        return _poll(lambda: len(os.listdir(_shared("running"))) >= count, timeout)
     with _lock:
         return _lock.wait_for(lambda: _running >= count, timeout)
 
@@ -191,7 +242,8 @@ def broker(command, params):
     if command == "asleep":
         return _asleep(p["seconds"], tag)
     if command == "hold":
-        if not _gate.wait(30):
+        opened = _poll(lambda: os.path.exists(_shared("gate")), 30) if _SHARED else _gate.wait(30)
+        if not opened:
             raise TimeoutError("nobody released the gate")
         return "released"
     if command == "wait_running":

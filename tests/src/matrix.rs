@@ -25,6 +25,10 @@ pub enum Path {
     ThreadExecutor,
     /// A user's `ProcessPoolExecutor(2)` (spawn).
     ProcessExecutor,
+    /// Two own-GIL subinterpreters (`.interpreters(2)`, CPython 3.12+). The broker's
+    /// state the test inspects lives in files (`PIME_MATRIX_DIR`), which every
+    /// interpreter sees.
+    Interpreters,
 }
 
 /// What kind of command.
@@ -144,6 +148,7 @@ async fn start_with(
         Path::Pool | Path::Exclusive => builder,
         Path::ThreadExecutor => builder.executor("matrix", "thread_pool"),
         Path::ProcessExecutor => builder.executor("matrix", "process_pool"),
+        Path::Interpreters => builder.interpreters(2),
     };
     let engine = within(60, "start", configure(builder).start())
         .await
@@ -589,6 +594,20 @@ async fn dropped_while_running(path: Path, kind: Kind, cells: &mut Vec<Cell>) {
             wait_logged("dropped-sync").await;
             "finishes, result dropped"
         }
+        Kind::Async if path == Path::Interpreters => {
+            // A subinterpreter worker runs a coroutine to its end, as a sync broker.
+            let sleep = task(
+                path,
+                "asleep",
+                vec![("seconds", Value::F64(0.3)), ("tag", s("dropped-async"))],
+            );
+            let call = tokio::spawn(pime::call(sleep));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            call.abort();
+            let _ = call.await;
+            wait_logged("dropped-async").await;
+            "runs to its end, result dropped"
+        }
         Kind::Async => {
             let sleep = task(
                 path,
@@ -660,7 +679,7 @@ async fn dropped_before_start(path: Path, kind: Kind, cells: &mut Vec<Cell>) {
     let before = pime::stats();
     // Occupy every thread that could start the task.
     let holders = match path {
-        Path::Pool => 2,
+        Path::Pool | Path::Interpreters => 2,
         Path::Exclusive => 1,
         _ => 3,
     };
