@@ -7,6 +7,7 @@ venvs, coroutines and async generators.
 
 import contextvars
 import logging
+import sys
 import threading
 
 #: The tracing span of the call running in this context (the Rust `pime.call` span,
@@ -234,3 +235,25 @@ def configure_multiprocessing():
             multiprocessing.set_executable(candidate)
             return candidate
     return None
+
+
+def find_origin(obj):
+    """``(module, attribute)`` of a loaded module that holds ``obj`` itself, or None: its
+    ``__module__`` and ``__name__`` when they lead back to it, else the first module
+    attribute that is this very object (a ``pime.Broker`` instance, a function bound
+    under another name)."""
+    module, name = getattr(obj, "__module__", None), getattr(obj, "__name__", None)
+    if isinstance(module, str) and isinstance(name, str):
+        if getattr(sys.modules.get(module), name, None) is obj:
+            return module, name
+    for module_name, loaded in list(sys.modules.items()):
+        if module_name in ("pime", "_pime_runtime", "__main__"):
+            continue
+        namespace = getattr(loaded, "__dict__", None)
+        if not isinstance(namespace, dict):
+            continue
+        for attribute, value in list(namespace.items()):
+            if value is obj and isinstance(attribute, str):
+                return module_name, attribute
+    return None
+

@@ -10,7 +10,9 @@ import asyncio
 import contextvars
 import dataclasses
 import importlib
+import logging
 import sys
+import threading
 import traceback
 import types
 
@@ -31,9 +33,30 @@ def _event_loop():
     return _loop
 
 
-def set_path(paths):
-    """The main interpreter's ``sys.path``: import paths and a venv's site-packages."""
+def setup(paths, thread_name, emit, level):
+    """The main interpreter's ``sys.path`` (import paths, a venv's site-packages), the
+    worker thread's name for ``threading`` (else ``MainThread``), and ``logging`` records
+    to Rust through ``emit(level, logger, file, line, message)``, with the main
+    interpreter's root level."""
     sys.path[:] = list(paths)
+    threading.current_thread().name = thread_name
+    root = logging.getLogger()
+    root.addHandler(_RustHandler(emit))
+    root.setLevel(level)
+
+
+class _RustHandler(logging.Handler):
+    """Sends each record to Rust (``pime/src/interpreters/log_bridge.rs``)."""
+
+    def __init__(self, emit):
+        super().__init__()
+        self._emit = emit
+
+    def emit(self, record):
+        try:
+            self._emit(record.levelno, record.name, record.pathname, record.lineno, self.format(record))
+        except Exception:  # noqa: BLE001 - logging must not raise
+            self.handleError(record)
 
 
 def load(module, attribute, reload):
@@ -120,11 +143,19 @@ def describe(exception):
         message = str(exception)
     except BaseException:
         message = f"<unprintable {name} object>"
+    # PIME's own frames (this module's) first are not the broker's: left out, as the
+    # main interpreter's path shows none of its own.
+    tb = exception.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == _OWN_FILE:
+        tb = tb.tb_next
     try:
-        text = "".join(traceback.format_exception(type(exception), exception, exception.__traceback__))
+        text = "".join(traceback.format_exception(type(exception), exception, tb))
     except BaseException:
         text = None
     return name, message, text
+
+
+_OWN_FILE = describe.__code__.co_filename
 
 
 def _type_name(obj):

@@ -23,8 +23,9 @@ def where():
         import _interpreters as interpreters  # 3.13
     except ImportError:
         import _xxsubinterpreters as interpreters  # 3.12
+    current = interpreters.get_current()  # 3.13: (id, whence)
     return {
-        "interpreter": int(interpreters.get_current()[0] if isinstance(interpreters.get_current(), tuple) else interpreters.get_current()),
+        "interpreter": int(current[0] if isinstance(current, tuple) else current),
         "thread": threading.current_thread().name,
         "calls": CALLS,
     }
@@ -102,3 +103,21 @@ def cyclic():
     items = []
     items.append(items)
     return items
+
+
+@broker.command
+def busy(seconds):
+    """A pure-Python loop for `seconds` (holds this interpreter's GIL), then `where()`."""
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+    return where()
+
+
+def thread_pool():
+    """An executor factory, for the refused combination."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(1)

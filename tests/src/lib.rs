@@ -34,7 +34,20 @@ pub async fn start_with(
     let builder = pime::Engine::builder()
         .import_path(PYTHON_DIR)
         .broker(module, "broker");
-    configure(builder).start().await.expect("the engine starts")
+    configure(with_pool_from_env(builder))
+        .start()
+        .await
+        .expect("the engine starts")
+}
+
+/// `PIME_TESTS_POOL=interpreters` runs the tests that start through [`start`] on two
+/// own-GIL subinterpreters instead of the thread pool (CPython 3.12+; `.ci/run` does so
+/// for the tests whose brokers make sense there: values, errors, streams, ...).
+pub fn with_pool_from_env(builder: pime::EngineBuilder) -> pime::EngineBuilder {
+    match std::env::var("PIME_TESTS_POOL").as_deref() {
+        Ok("interpreters") => builder.interpreters(2),
+        _ => builder,
+    }
 }
 
 /// A task `command` with `params` given as name/value pairs.

@@ -26,8 +26,25 @@ async fn interpreters_serve_calls() {
         return;
     }
     let engine = started.expect("the engine starts");
-    let answer = within(10, "where", call_ok("where", &[])).await;
-    println!("{answer:?}");
+    // Two busy calls at once run in two interpreters, each with its own module state.
+    let busy = |_| tokio::spawn(pime::call(task("busy", &[("seconds", Value::F64(0.3))])));
+    let calls: Vec<_> = (0..2).map(busy).collect();
+    let mut interpreters = std::collections::BTreeSet::new();
+    for call in calls {
+        let Some(Value::Map(answer)) = within(10, "busy", call).await.unwrap().unwrap() else {
+            panic!("a map")
+        };
+        let Some(Value::String(thread)) = answer.get(&s("thread")) else {
+            panic!("{answer:?}")
+        };
+        assert!(thread.starts_with("pime-interpreter-"), "{thread}");
+        interpreters.insert(format!("{:?}", answer.get(&s("interpreter"))));
+    }
+    assert_eq!(
+        interpreters.len(),
+        2,
+        "two interpreters served: {interpreters:?}"
+    );
     let echoed = within(10, "echo", call_ok("echo", &[("value", s("hi"))])).await;
     assert_eq!(echoed, s("hi"));
     let error = within(10, "fail", pime::call(task("fail", &[("kind", s("key"))])))

@@ -18,6 +18,7 @@ use crate::jobs::{
 use crate::pool::{gil_handoff, spin};
 use crate::python::coroutines::cancel_now;
 use crate::python::exceptions::{exec_error, exec_error_in};
+use crate::python::sources;
 
 /// The engine loop's state for one launch.
 pub(crate) struct EngineLoop<'py> {
@@ -151,13 +152,17 @@ impl<'py> EngineLoop<'py> {
 
     /// Loads the broker again and serves new tasks with it.
     fn reload(&self, request: ReloadRequest) {
-        let outcome = self.load_broker(request.target).map(|(broker, origin)| {
-            self.broker.set(broker);
-            if let Some(reloads) = &self.reloads {
-                reloads.reloaded(origin.clone());
-            }
-            *self.origin.borrow_mut() = Some(origin);
-        });
+        let outcome = self
+            .load_broker(request.target)
+            .and_then(|(broker, origin)| {
+                // Subinterpreters try it first: a reload reaches every interpreter or none.
+                if let Some(reloads) = &self.reloads {
+                    reloads.reload(self.py, origin.clone())?;
+                }
+                self.broker.set(broker);
+                *self.origin.borrow_mut() = Some(origin);
+                Ok(())
+            });
         if let Err(error) = &outcome {
             log::warn!(target: "pime", "reload failed, keeping the current broker: {error}");
         }
@@ -186,22 +191,22 @@ impl<'py> EngineLoop<'py> {
     }
 }
 
-/// `(module, name)` of a broker function, for reloading it (and importing it in
-/// subinterpreters).
+/// `(module, attribute)` under which a loaded module holds the broker itself
+/// (`_pime_runtime.find_origin`), for reloading it and importing it in subinterpreters.
 pub(super) fn broker_origin(broker: &Bound<'_, PyAny>) -> Result<(String, String)> {
-    let named = |attribute: &str| {
-        broker
-            .getattr(attribute)
-            .and_then(|v| v.extract::<String>())
-            .ok()
-    };
-    match (named("__module__"), named("__name__")) {
-        (Some(module), Some(name)) => Ok((module, name)),
-        _ => Err(Error::new(
+    let py = broker.py();
+    let found = sources::runtime(py)
+        .and_then(|runtime| runtime.call_method1("find_origin", (broker,)))
+        .and_then(|found| found.extract::<Option<(String, String)>>())
+        .map_err(|e| exec_error(py, e))?;
+    found.ok_or_else(|| {
+        Error::new(
             ErrorKind::ExecError,
-            "cannot tell which module this broker came from; use pime::reload_module(module, attribute)",
-        )),
-    }
+            "cannot tell which module holds this broker (no loaded module has it as an \
+             attribute); give it as .broker(\"module\", \"attribute\"), or reload with \
+             pime::reload_module(module, attribute)",
+        )
+    })
 }
 
 /// The next envelope, or `None` once every sender is gone. Polls for a moment before

@@ -66,6 +66,7 @@ pub(crate) fn start(
         settings: Arc::clone(settings),
         origin,
         paths: sys_path(py),
+        log_level: root_log_level(py),
     };
     let (pool, queue, reloads) = InterpreterPool::start(py, interpreter_config)?;
     Ok(Started {
@@ -87,6 +88,15 @@ fn sys_path(py: Python<'_>) -> Vec<String> {
         .iter()
         .filter_map(|entry| entry.extract::<String>().ok())
         .collect()
+}
+
+/// The main interpreter's root logger level (`WARNING`, or `DEBUG` with `.debug()`).
+fn root_log_level(py: Python<'_>) -> i64 {
+    py.import("logging")
+        .and_then(|logging| logging.call_method0("getLogger"))
+        .and_then(|root| root.call_method0("getEffectiveLevel"))
+        .and_then(|level| level.extract())
+        .unwrap_or(30)
 }
 
 impl Pool {

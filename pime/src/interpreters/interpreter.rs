@@ -7,6 +7,7 @@ use pyo3::ffi;
 use serde_value::Value;
 
 use super::convert;
+use super::log_bridge;
 use super::object::{Gil, Object};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -24,6 +25,16 @@ const MODULES: [(&CStr, &CStr, &str); 2] = [
         include_str!("../../python/_pime_interpreter.py"),
     ),
 ];
+
+/// The stack of a thread that owns an interpreter, as the thread pool's
+/// (`pool::WORKER_STACK_SIZE`).
+pub(super) const STACK_SIZE: usize = 8 << 20;
+
+/// Held while an interpreter is created or ended. CPython 3.12 and 3.13 initialize and
+/// finalize an own-GIL interpreter without the main GIL; done by several threads at once
+/// (a pool starting, another stopping) that has shown state of one interpreter reaching
+/// another (a codec lookup failing during creation). Serving is not serialized.
+static LIFECYCLE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// A subinterpreter of this thread. Not `Send`: its thread states belong here.
 pub(super) struct Interpreter {
@@ -57,7 +68,10 @@ impl Interpreter {
             let gilstate = ffi::PyGILState_Ensure();
             let main = ffi::PyThreadState_Get();
             let mut state = std::ptr::null_mut();
-            let status = ffi::Py_NewInterpreterFromConfig(&mut state, &config);
+            let status = {
+                let _one_at_a_time = crate::waiting::lock(&LIFECYCLE);
+                ffi::Py_NewInterpreterFromConfig(&mut state, &config)
+            };
             if ffi::PyStatus_Exception(status) != 0 || state.is_null() {
                 let reason = if status.err_msg.is_null() {
                     "no reason given".to_string()
@@ -109,8 +123,11 @@ impl Interpreter {
         // state is current, so the main one can be attached again and released as
         // `PyGILState_Ensure` made it.
         unsafe {
-            ffi::PyEval_RestoreThread(self.state);
-            ffi::Py_EndInterpreter(self.state);
+            {
+                let _one_at_a_time = crate::waiting::lock(&LIFECYCLE);
+                ffi::PyEval_RestoreThread(self.state);
+                ffi::Py_EndInterpreter(self.state);
+            }
             ffi::PyEval_RestoreThread(self.main);
             ffi::PyGILState_Release(self.gilstate);
         }
@@ -130,8 +147,10 @@ pub(super) struct Runtime<'i> {
 }
 
 impl<'i> Runtime<'i> {
-    /// Loads the embedded modules and sets `sys.path` to `paths`.
-    pub(super) fn load(gil: Gil<'i>, paths: &[String]) -> Result<Runtime<'i>> {
+    /// Loads the embedded modules, sets `sys.path` to `paths`, names the thread for
+    /// `threading` as the OS does, and sends `logging` records from `log_level` up to
+    /// Rust.
+    pub(super) fn load(gil: Gil<'i>, paths: &[String], log_level: i64) -> Result<Runtime<'i>> {
         let failed = |what: &str, exception: Object<'i>| {
             Error::new(
                 ErrorKind::ExecError,
@@ -184,9 +203,16 @@ impl<'i> Runtime<'i> {
         };
         let paths = Value::Seq(paths.iter().cloned().map(Value::String).collect());
         let paths = convert::to_python(gil, &paths, "sys.path")?;
-        function(c"set_path")?
-            .call(&[&paths])
-            .map_err(|e| failed("setting sys.path", e))?;
+        let name = std::thread::current()
+            .name()
+            .unwrap_or("pime-interpreter")
+            .to_owned();
+        let name = gil.str(&name).map_err(|e| failed("naming the thread", e))?;
+        let emit = log_bridge::function(gil).map_err(|e| failed("the log bridge", e))?;
+        let level = convert::to_python(gil, &Value::I64(log_level), "log level")?;
+        function(c"setup")?
+            .call(&[&paths, &name, &emit, &level])
+            .map_err(|e| failed("setting up", e))?;
         Ok(runtime)
     }
 
@@ -212,11 +238,19 @@ impl<'i> Runtime<'i> {
         loaded.map_err(|exception| {
             let mut error = self.error(&exception);
             error.kind = ErrorKind::ExecError;
-            error.message = format!(
-                "cannot load the broker {module}.{attribute} in a subinterpreter: {}: {}. \
-                 Every module a broker imports must support isolated subinterpreters (a \
+            // CPython's words for an extension with single-phase init.
+            let hint = if error
+                .message
+                .contains("does not support loading in subinterpreters")
+            {
+                ". Every module a broker imports must support isolated subinterpreters (a \
                  C extension with single-phase init, such as numpy today, does not): use \
-                 .thread_pool(..), or a ProcessPoolExecutor with .executor(..)",
+                 .thread_pool(..), or a ProcessPoolExecutor with .executor(..)"
+            } else {
+                ""
+            };
+            error.message = format!(
+                "cannot load the broker {module}.{attribute} in a subinterpreter: {}: {}{hint}",
                 error.exception.as_deref().unwrap_or("Exception"),
                 error.message
             );

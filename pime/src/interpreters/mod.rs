@@ -8,6 +8,7 @@
 //! * `interpreter`: creating, entering and ending one subinterpreter; the embedded
 //!   `_pime_interpreter` functions loaded into it.
 //! * `convert`: `Value`s into and out of a subinterpreter.
+//! * `log_bridge`: Python `logging` there, to Rust.
 //! * `object`: the only way this module touches a subinterpreter's objects (raw
 //!   `pyo3::ffi`, never PyO3's safe API, which assumes one interpreter).
 //!
@@ -21,6 +22,8 @@
 mod convert;
 #[cfg(Py_3_12)]
 mod interpreter;
+#[cfg(Py_3_12)]
+mod log_bridge;
 #[cfg(Py_3_12)]
 mod object;
 #[cfg(Py_3_12)]

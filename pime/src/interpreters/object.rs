@@ -151,6 +151,13 @@ impl<'i> Object<'i> {
         }
     }
 
+    /// Gives the reference up to the C API (a function's return value).
+    pub(super) fn into_raw(self) -> *mut ffi::PyObject {
+        let ptr = self.as_ptr();
+        std::mem::forget(self);
+        ptr
+    }
+
     pub(super) fn is_none(&self) -> bool {
         // SAFETY: a pointer compare with the immortal `None`.
         unsafe { ffi::Py_IsNone(self.as_ptr()) != 0 }

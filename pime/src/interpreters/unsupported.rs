@@ -15,13 +15,16 @@ pub(crate) struct InterpreterConfig {
     pub(crate) settings: Arc<JobSettings>,
     pub(crate) origin: (String, String),
     pub(crate) paths: Vec<String>,
+    pub(crate) log_level: i64,
 }
 
 /// The reloads of one launch (nothing to reload without a pool).
 pub(crate) struct Reloads;
 
 impl Reloads {
-    pub(crate) fn reloaded(&self, _origin: (String, String)) {}
+    pub(crate) fn reload(&self, _py: Python<'_>, _origin: (String, String)) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Never made: [`InterpreterPool::start`] fails.
@@ -42,6 +45,7 @@ impl InterpreterPool {
             config.settings,
             config.origin,
             config.paths,
+            config.log_level,
         );
         Err(Error::new(
             ErrorKind::ExecError,

@@ -21,16 +21,13 @@ use std::time::Instant;
 use async_channel::{Receiver, Sender};
 use pyo3::prelude::*;
 
-use super::interpreter::{Interpreter, Runtime};
+use super::interpreter::{Interpreter, Runtime, STACK_SIZE};
 use super::reloads::Reloads;
 use super::serve::Worker;
 use crate::error::{Error, ErrorKind, Result};
 use crate::jobs::{JobSettings, Submission, Ticket};
 use crate::python::exceptions::panic_to_error;
 use crate::waiting::{lock, wait_until};
-
-/// A worker's stack, as the thread pool's (`pool::WORKER_STACK_SIZE`).
-const STACK_SIZE: usize = 8 << 20;
 
 /// How the pool is set up for one launch.
 pub(crate) struct InterpreterConfig {
@@ -40,6 +37,8 @@ pub(crate) struct InterpreterConfig {
     pub(crate) origin: (String, String),
     /// The main interpreter's `sys.path` (import paths, a venv's site-packages).
     pub(crate) paths: Vec<String>,
+    /// The main interpreter's root logger level, for each interpreter's.
+    pub(crate) log_level: i64,
 }
 
 /// A pooled task and the reload that was the latest when it was sent.
@@ -81,7 +80,7 @@ impl InterpreterPool {
         config: InterpreterConfig,
     ) -> Result<(InterpreterPool, InterpreterSender, Arc<Reloads>)> {
         let (sender, tasks) = async_channel::unbounded();
-        let reloads = Arc::new(Reloads::new(config.origin));
+        let reloads = Arc::new(Reloads::new(config.origin, config.paths, config.log_level));
         let shared = Arc::new(Shared {
             tasks,
             settings: config.settings,
@@ -94,20 +93,15 @@ impl InterpreterPool {
             shared: Arc::clone(&shared),
             tasks: sender.clone(),
         };
-        let paths = Arc::new(config.paths);
         let (ready_sender, ready) = std::sync::mpsc::channel();
         let mut spawned = Ok(());
         for number in 0..config.count {
             *lock(&shared.live) += 1;
-            let (shared, ready, paths) = (
-                Arc::clone(&shared),
-                ready_sender.clone(),
-                Arc::clone(&paths),
-            );
+            let (shared, ready) = (Arc::clone(&shared), ready_sender.clone());
             let thread = std::thread::Builder::new()
                 .name(format!("pime-interpreter-{number}"))
                 .stack_size(STACK_SIZE)
-                .spawn(move || work(&shared, ready, &paths));
+                .spawn(move || work(&shared, ready));
             if let Err(e) = thread {
                 pool.shared.worker_ended();
                 spawned = Err(Error::new(
@@ -196,7 +190,7 @@ impl Drop for Alive<'_> {
 
 /// A worker's life: create its interpreter, load the broker there, say so on `ready`,
 /// serve until the queue is closed and empty, end the interpreter.
-fn work(shared: &Shared, ready: std::sync::mpsc::Sender<Result<()>>, paths: &[String]) {
+fn work(shared: &Shared, ready: std::sync::mpsc::Sender<Result<()>>) {
     let _alive = Alive(shared);
     let mut interpreter = match Interpreter::create() {
         Ok(interpreter) => interpreter,
@@ -206,8 +200,9 @@ fn work(shared: &Shared, ready: std::sync::mpsc::Sender<Result<()>>, paths: &[St
         }
     };
     interpreter.enter(|gil| {
-        let worker =
-            Runtime::load(gil, paths).and_then(|runtime| Worker::start(runtime, &shared.reloads));
+        let (paths, log_level) = shared.reloads.setup();
+        let worker = Runtime::load(gil, paths, log_level)
+            .and_then(|runtime| Worker::start(runtime, &shared.reloads));
         let mut worker = match worker {
             Ok(worker) => worker,
             Err(error) => {

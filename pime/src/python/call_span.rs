@@ -134,57 +134,46 @@ fn emit(
     message: &str,
     span: Option<&Bound<'_, PySpan>>,
 ) {
-    use tracing::subscriber::NoSubscriber;
-    let subscribed = tracing::dispatcher::get_default(|dispatch| !dispatch.is::<NoSubscriber>());
-    if !subscribed {
-        return emit_log(level, logger, file, line, message);
-    }
-    let event = || {
-        macro_rules! event_at {
-            ($level:expr) => {
-                tracing::event!(target: "python", $level, logger, file, line, "{message}")
-            };
-        }
-        // Python's levels: DEBUG 10, INFO 20, WARNING 30, ERROR 40, CRITICAL 50.
-        match level {
-            0..=9 => event_at!(tracing::Level::TRACE),
-            10..=19 => event_at!(tracing::Level::DEBUG),
-            20..=29 => event_at!(tracing::Level::INFO),
-            30..=39 => event_at!(tracing::Level::WARN),
-            _ => event_at!(tracing::Level::ERROR),
-        }
+    let record = super::logging::Record {
+        level,
+        logger,
+        file,
+        line,
+        message,
     };
-    // Inside the call's span when the record says which; the current span otherwise.
     match span {
-        Some(span) => span.get().span.in_scope(event),
-        None => event(),
+        Some(span) => span.get().span.in_scope(|| record_event(&record)),
+        None => record_event(&record),
     }
 }
 
-/// A record for `log`, with the target `python::<logger>` (dots become `::`).
+/// A tracing event for `record` in the current span, or a `log` record while no
+/// tracing subscriber is installed.
 #[cfg(feature = "tracing")]
-fn emit_log(level: u32, logger: &str, file: &str, line: u32, message: &str) {
-    let level = match level {
-        0..=9 => log::Level::Trace,
-        10..=19 => log::Level::Debug,
-        20..=29 => log::Level::Info,
-        30..=39 => log::Level::Warn,
-        _ => log::Level::Error,
-    };
-    let target = format!("python::{}", logger.replace('.', "::"));
-    let metadata = log::Metadata::builder()
-        .level(level)
-        .target(&target)
-        .build();
-    if !log::logger().enabled(&metadata) {
-        return;
+pub(crate) fn record_event(record: &super::logging::Record<'_>) {
+    use tracing::subscriber::NoSubscriber;
+    let subscribed = tracing::dispatcher::get_default(|dispatch| !dispatch.is::<NoSubscriber>());
+    if !subscribed {
+        return super::logging::to_log(record);
     }
-    log::logger().log(
-        &log::Record::builder()
-            .metadata(metadata)
-            .file(Some(file))
-            .line(Some(line))
-            .args(format_args!("{message}"))
-            .build(),
-    );
+    let super::logging::Record {
+        level,
+        logger,
+        file,
+        line,
+        message,
+    } = *record;
+    macro_rules! event_at {
+        ($level:expr) => {
+            tracing::event!(target: "python", $level, logger, file, line, "{message}")
+        };
+    }
+    // Python's levels: DEBUG 10, INFO 20, WARNING 30, ERROR 40, CRITICAL 50.
+    match level {
+        0..=9 => event_at!(tracing::Level::TRACE),
+        10..=19 => event_at!(tracing::Level::DEBUG),
+        20..=29 => event_at!(tracing::Level::INFO),
+        30..=39 => event_at!(tracing::Level::WARN),
+        _ => event_at!(tracing::Level::ERROR),
+    }
 }

@@ -1,0 +1,103 @@
+//! Start / stop / relaunch cycles of `.interpreters(2)`, with calls of every shape in
+//! each; resident memory stays bounded; a stop timeout abandons a stuck interpreter
+//! worker and the next launch serves while it finishes.
+
+use std::time::{Duration, Instant};
+
+use pime::{ErrorKind, Value};
+use pime_tests::{call_ok, resident_mib, s, task, within, PYTHON_DIR};
+
+async fn start(stop_timeout: Option<Duration>) -> pime::Engine {
+    let builder = pime::Engine::builder()
+        .import_path(PYTHON_DIR)
+        .interpreters(2)
+        .broker("interp_broker", "broker");
+    let builder = match stop_timeout {
+        Some(timeout) => builder.stop_timeout(timeout),
+        None => builder,
+    };
+    within(60, "start", builder.start()).await.expect("starts")
+}
+
+async fn one_of_each() {
+    assert_eq!(
+        within(10, "echo", call_ok("echo", &[("value", s("x"))])).await,
+        s("x")
+    );
+    let error = within(10, "fail", pime::call(task("fail", &[("kind", s("key"))])))
+        .await
+        .expect_err("raises");
+    assert_eq!(error.exception.as_deref(), Some("KeyError"));
+    let mut stream = within(
+        10,
+        "stream",
+        pime::call_stream(task("count", &[("n", Value::I64(5))])),
+    )
+    .await
+    .unwrap();
+    let mut items = Vec::new();
+    while let Some(item) = within(10, "item", stream.next()).await {
+        items.push(item.unwrap());
+    }
+    assert_eq!(items.len(), 5);
+    let doubled = within(10, "later", call_ok("later", &[("x", Value::I64(4))])).await;
+    assert_eq!(doubled, Value::I64(8));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cycles_leave_nothing_behind() {
+    if pyo3::Python::attach(|py| py.version_info() < (3, 12)) {
+        println!("skipped: subinterpreters need CPython 3.12+");
+        return;
+    }
+    const CYCLES: usize = 12;
+    let mut resident = Vec::new();
+    for _ in 0..CYCLES {
+        let engine = start(None).await;
+        for _ in 0..5 {
+            one_of_each().await;
+        }
+        within(30, "stop", engine.stop()).await.unwrap();
+        resident.push(resident_mib());
+    }
+    let growth = resident[CYCLES - 1] - resident[1];
+    println!("resident after each cycle (MiB): {resident:.1?}");
+    // Each launch creates and ends two interpreters; what CPython keeps of an ended
+    // one must not add up to much.
+    assert!(
+        growth < 40.0,
+        "resident memory grew {growth:.1} MiB over {} cycles",
+        CYCLES - 2
+    );
+    let stats = pime::stats();
+    assert_eq!(
+        stats.submitted,
+        stats.completed + stats.failed + stats.cancelled + stats.queued + stats.in_flight,
+        "{stats:?}"
+    );
+    assert_eq!((stats.queued, stats.in_flight), (0, 0), "{stats:?}");
+
+    // A worker stuck past the stop deadline is abandoned; the next launch serves.
+    let engine = start(Some(Duration::from_millis(200))).await;
+    let stuck = tokio::spawn(pime::call(task("busy", &[("seconds", Value::F64(1.5))])));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let begun = Instant::now();
+    within(10, "stop with a timeout", engine.stop())
+        .await
+        .unwrap();
+    assert!(
+        begun.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        begun.elapsed()
+    );
+    let error = within(10, "stuck", stuck)
+        .await
+        .unwrap()
+        .expect_err("stopped");
+    assert_eq!(error.kind, ErrorKind::PySyncEngineStateError, "{error}");
+    let engine = start(None).await;
+    one_of_each().await;
+    // The abandoned interpreter ends once its loop does; stop waits for nothing of it.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    within(30, "stop", engine.stop()).await.unwrap();
+}
