@@ -14,6 +14,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEFAULT_VERSIONS=(3.9.18 3.10.13 3.12.1 3.13.0)
+# Tests whose brokers keep no state the test reads from the main interpreter: from 3.12
+# they run a second time with PIME_TESTS_POOL=interpreters (`tests/src/lib.rs`).
+INTERPRETER_TESTS=(values proptest_value_roundtrip proptest_surrogate_strings unconvertible_values
+  exceptions kept_exceptions huge_values value_depth_limit value_depth_limit_exact
+  fuzz_result_conversion defect_key_collisions hostile_dispatch debug_logging
+  stats_and_context many_in_flight dropped_callers_leak defect_stats_cardinality deep_params_drop)
 
 check_only=false
 prune=false
@@ -95,12 +101,25 @@ for prefix in "${prefixes[@]}"; do
 
   broken=()
   start=$SECONDS
+  subinterpreters=false
+  [[ "$major_minor" != 3.9 && "$major_minor" != 3.10 && "$major_minor" != 3.11 ]] && subinterpreters=true
+  if $subinterpreters; then
+    # The subinterpreter pool is only compiled against 3.12+: lint it there.
+    "${with_version[@]}" cargo clippy -p pime -p pime-tests --all-targets -- -D warnings || broken+=(clippy)
+  fi
   "${with_version[@]}" cargo test -p pime-tests --no-run || broken+=(build)
   built=$SECONDS
   if ((${#broken[@]} == 0)); then
     # The venv test also checks that the embedded interpreter is this major.minor:
     # the engine refuses a venv made by another one.
     "${with_version[@]}" cargo test -p pime-tests --no-fail-fast || broken+=(tests)
+    if $subinterpreters; then
+      # The value, error and dispatch tests once more, on two subinterpreters.
+      targets=()
+      for test in "${INTERPRETER_TESTS[@]}"; do targets+=(--test "$test"); done
+      "${with_version[@]}" PIME_TESTS_POOL=interpreters cargo test -p pime-tests --no-fail-fast \
+        "${targets[@]}" || broken+=(interpreter-tests)
+    fi
     (cd python && "$python" -m unittest discover -s tests) || broken+=(unittest)
   fi
   outcome=passed

@@ -241,3 +241,31 @@ pub async fn assert_still_serving() {
 
 pub mod matrix;
 pub mod trace_recorder;
+
+/// What CPython itself keeps of an own-GIL subinterpreter once it has ended, in MiB per
+/// interpreter: `count` interpreters created, made to run `code` (imports like those of
+/// a PIME worker) and destroyed through `_interpreters` (3.13) / `_xxsubinterpreters`
+/// (3.12), with no PIME involved, after a few to warm up. The baseline that PIME's own
+/// start / stop cycles are compared with.
+pub fn raw_interpreter_leak_mib(code: &str, count: usize) -> f64 {
+    use pyo3::types::PyAnyMethods;
+    let cycle = |n: usize| {
+        pyo3::Python::attach(|py| {
+            let module = py
+                .import("_interpreters")
+                .or_else(|_| py.import("_xxsubinterpreters"))
+                .expect("CPython 3.12+ has a subinterpreter module");
+            for _ in 0..n {
+                let id = module.call_method0("create").expect("an interpreter");
+                module
+                    .call_method1("run_string", (&id, code))
+                    .expect("the code runs");
+                module.call_method1("destroy", (&id,)).expect("destroyed");
+            }
+        })
+    };
+    cycle(3);
+    let before = resident_mib();
+    cycle(count);
+    (resident_mib() - before) / count as f64
+}

@@ -100,8 +100,16 @@ async fn refused_starts_say_why() {
             .broker_object(lambda),
     )
     .await;
-    assert!(error.message.contains("imports the broker in each interpreter"), "{error}");
-    assert!(error.message.contains(".broker(\"module\", \"attribute\")"), "{error}");
+    assert!(
+        error
+            .message
+            .contains("imports the broker in each interpreter"),
+        "{error}"
+    );
+    assert!(
+        error.message.contains(".broker(\"module\", \"attribute\")"),
+        "{error}"
+    );
 
     // After all of that, a good start serves.
     let engine = within(

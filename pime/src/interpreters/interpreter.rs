@@ -30,11 +30,18 @@ const MODULES: [(&CStr, &CStr, &str); 2] = [
 /// (`pool::WORKER_STACK_SIZE`).
 pub(super) const STACK_SIZE: usize = 8 << 20;
 
-/// Held while an interpreter is created or ended. CPython 3.12 and 3.13 initialize and
-/// finalize an own-GIL interpreter without the main GIL; done by several threads at once
-/// (a pool starting, another stopping) that has shown state of one interpreter reaching
-/// another (a codec lookup failing during creation). Serving is not serialized.
+/// Held while an interpreter is set up (created, its modules and the broker imported)
+/// or ended. CPython 3.12 and 3.13 initialize and finalize an own-GIL interpreter
+/// without the main GIL; while one interpreter was being created and another imported
+/// modules, CPython 3.12.1 was seen to fail the new one's codec lookup (and then hang).
+/// Serving is not serialized.
 static LIFECYCLE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Holds [`LIFECYCLE`] for setting an interpreter up: from before
+/// [`Interpreter::create`] until the broker is imported.
+pub(super) fn setting_up() -> std::sync::MutexGuard<'static, ()> {
+    crate::waiting::lock(&LIFECYCLE)
+}
 
 /// A subinterpreter of this thread. Not `Send`: its thread states belong here.
 pub(super) struct Interpreter {
@@ -46,7 +53,8 @@ pub(super) struct Interpreter {
 }
 
 impl Interpreter {
-    /// Creates one on this thread, which must not be attached to Python: isolated (its
+    /// Creates one on this thread, which must not be attached to Python (and must hold
+    /// [`setting_up`]): isolated (its
     /// own object allocator, no fork or exec, no daemon threads, only extensions that
     /// support several interpreters) and with its own GIL.
     pub(super) fn create() -> Result<Interpreter> {
@@ -68,10 +76,7 @@ impl Interpreter {
             let gilstate = ffi::PyGILState_Ensure();
             let main = ffi::PyThreadState_Get();
             let mut state = std::ptr::null_mut();
-            let status = {
-                let _one_at_a_time = crate::waiting::lock(&LIFECYCLE);
-                ffi::Py_NewInterpreterFromConfig(&mut state, &config)
-            };
+            let status = ffi::Py_NewInterpreterFromConfig(&mut state, &config);
             if ffi::PyStatus_Exception(status) != 0 || state.is_null() {
                 let reason = if status.err_msg.is_null() {
                     "no reason given".to_string()

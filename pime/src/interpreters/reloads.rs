@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use pyo3::prelude::*;
 
-use super::interpreter::{Interpreter, Runtime, STACK_SIZE};
+use super::interpreter::{setting_up, Interpreter, Runtime, STACK_SIZE};
 use crate::error::{Error, ErrorKind, Result};
 use crate::waiting::lock;
 
@@ -86,11 +86,13 @@ pub(super) fn try_import(
     log_level: i64,
     origin: &(String, String),
 ) -> Result<()> {
+    let setup = setting_up();
     let mut interpreter = Interpreter::create()?;
-    let outcome = interpreter.enter(|gil| {
+    let outcome = interpreter.enter(move |gil| {
         let runtime = Runtime::load(gil, paths, log_level)?;
         let loaded = runtime.load_broker(origin, false).map(drop);
         runtime.finish();
+        drop(setup);
         loaded
     });
     interpreter.end();

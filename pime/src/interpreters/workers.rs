@@ -21,7 +21,7 @@ use std::time::Instant;
 use async_channel::{Receiver, Sender};
 use pyo3::prelude::*;
 
-use super::interpreter::{Interpreter, Runtime, STACK_SIZE};
+use super::interpreter::{setting_up, Interpreter, Runtime, STACK_SIZE};
 use super::reloads::Reloads;
 use super::serve::Worker;
 use crate::error::{Error, ErrorKind, Result};
@@ -192,6 +192,8 @@ impl Drop for Alive<'_> {
 /// serve until the queue is closed and empty, end the interpreter.
 fn work(shared: &Shared, ready: std::sync::mpsc::Sender<Result<()>>) {
     let _alive = Alive(shared);
+    // One interpreter is set up at a time, across pools too.
+    let setup = setting_up();
     let mut interpreter = match Interpreter::create() {
         Ok(interpreter) => interpreter,
         Err(error) => {
@@ -199,10 +201,11 @@ fn work(shared: &Shared, ready: std::sync::mpsc::Sender<Result<()>>) {
             return;
         }
     };
-    interpreter.enter(|gil| {
+    interpreter.enter(move |gil| {
         let (paths, log_level) = shared.reloads.setup();
         let worker = Runtime::load(gil, paths, log_level)
             .and_then(|runtime| Worker::start(runtime, &shared.reloads));
+        drop(setup);
         let mut worker = match worker {
             Ok(worker) => worker,
             Err(error) => {
