@@ -33,6 +33,19 @@ pub async fn start_on_executor(factory: &str) -> pime::Result<pime::Engine> {
         .await
 }
 
+/// Ends the worker processes of `benchmod.process_pool()` (the engine leaves a user's
+/// executor running when it stops).
+pub fn shutdown_process_pool() -> BenchResult<()> {
+    use pyo3::prelude::*;
+    Python::attach(|py| {
+        py.import(broker::MODULE)?
+            .getattr(broker::SHUTDOWN_PROCESS_POOL)?
+            .call0()
+            .map(drop)
+    })?;
+    Ok(())
+}
+
 /// One call through the engine.
 pub async fn call(task: pime::PyTask) -> BenchResult<Option<Value>> {
     Ok(pime::call(task).await?)

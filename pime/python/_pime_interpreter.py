@@ -271,6 +271,24 @@ def _raising(obj, what, fn, *args):
 
 
 def finish():
-    """The worker ends: closes its event loop."""
+    """The worker ends: closes its event loop, waits for the threads the broker started
+    and runs its ``atexit`` functions — what ending the interpreter would do, but here,
+    before PIME ends it (one at a time), so that a thread that never ends holds up this
+    worker only."""
+    import atexit
+
     if _loop is not None and not _loop.is_closed():
         _loop.close()
+    # Not this thread, nor the interpreter's "main thread" (from 3.13 the process's,
+    # which runs elsewhere): the ones the broker started.
+    skipped = (threading.current_thread(), threading.main_thread())
+    for thread in threading.enumerate():
+        if thread not in skipped and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    # From 3.13 this thread is a dummy thread to `threading`, forgotten by a finalizer
+    # on a thread-local: run it now, while the module still has its globals (ending
+    # the interpreter would run it after, and print an ignored TypeError).
+    local = getattr(threading, "_thread_local_info", None)
+    if local is not None and hasattr(local, "_track_dummy_thread_ref"):
+        del local._track_dummy_thread_ref

@@ -43,13 +43,7 @@ pub fn run(context: &Context) -> BenchResult<Section> {
         let engine = via_pime::start_on_executor(broker::PROCESS_POOL).await?;
         let processes = measure(&request).await;
         engine.stop().await?;
-        // The engine leaves a user's executor running: end its processes here.
-        Python::attach(|py| {
-            py.import(broker::MODULE)?
-                .getattr(broker::SHUTDOWN_PROCESS_POOL)?
-                .call0()
-                .map(drop)
-        })?;
+        via_pime::shutdown_process_pool()?;
         BenchResult::<(Duration, Duration)>::Ok((threads, processes?))
     })?;
 

@@ -167,13 +167,7 @@ async fn throughput(pool: Pool, request: &Request, calls: usize) -> BenchResult<
     let elapsed = drive::concurrent(calls, IN_FLIGHT, next).await;
     engine.stop().await?;
     if let Pool::Processes = pool {
-        // The engine leaves a user's executor running: end its processes here.
-        Python::attach(|py| {
-            py.import(broker::MODULE)?
-                .getattr(broker::SHUTDOWN_PROCESS_POOL)?
-                .call0()
-                .map(drop)
-        })?;
+        via_pime::shutdown_process_pool()?;
     }
     elapsed
 }

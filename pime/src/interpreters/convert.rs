@@ -12,7 +12,7 @@ use serde_value::Value;
 
 use super::object::{Gil, Object};
 use crate::error::{Error, ErrorKind};
-use crate::value::{key_label, Failure, Segment, MAX_DEPTH};
+use crate::value::{key_label, within_container, Failure, Segment, MAX_DEPTH};
 
 /// What `_pime_interpreter.plain` answers: how an object converts.
 const LEAF: i64 = 0;
@@ -139,30 +139,27 @@ fn enter_container(depth: usize) -> Result<usize, Failure> {
 }
 
 /// Python -> Rust, with `plain` (`_pime_interpreter.plain`) for what the table's
-/// plain types do not take.
+/// plain types do not take. `open` (each method's) holds the containers on the path from
+/// the root to the object being converted: meeting one again means the value contains
+/// itself.
 pub(super) struct Unpacker<'a, 'i> {
     plain: &'a Object<'i>,
-    /// The containers on the path from the root to the object being converted: meeting
-    /// one again means the value contains itself.
-    open: Vec<usize>,
 }
+
+type Open = Vec<usize>;
 
 impl<'a, 'i> Unpacker<'a, 'i> {
     pub(super) fn new(plain: &'a Object<'i>) -> Self {
-        Unpacker {
-            plain,
-            open: Vec::new(),
-        }
+        Unpacker { plain }
     }
 
     /// Converts `object`; `root` names it in error messages ("result", "item[3]").
-    pub(super) fn value(&mut self, object: &Object<'i>, root: &str) -> Result<Value, Error> {
-        self.open.clear();
-        self.unpack(object)
+    pub(super) fn value(&self, object: &Object<'i>, root: &str) -> Result<Value, Error> {
+        self.unpack(object, &mut Open::new())
             .map_err(|f| f.into_error(ErrorKind::UnpackError, root))
     }
 
-    fn unpack(&mut self, object: &Object<'i>) -> Result<Value, Failure> {
+    fn unpack(&self, object: &Object<'i>, open: &mut Open) -> Result<Value, Failure> {
         let ptr = object.as_ptr();
         // SAFETY: the type checks and reads below run under the GIL on a live object,
         // and every read is of the type just checked.
@@ -200,22 +197,22 @@ impl<'a, 'i> Unpacker<'a, 'i> {
                 ));
             }
             if ffi::PyList_Check(ptr) != 0 {
-                return self.in_container(object, |me| me.items(object));
+                return self.in_container(object, open, |open| self.items(object, open));
             }
             // A tuple subclass may be a `NamedTuple`: `plain` says.
             if ffi::PyTuple_CheckExact(ptr) != 0 {
-                return self.in_container(object, |me| me.items(object));
+                return self.in_container(object, open, |open| self.items(object, open));
             }
             if ffi::PyDict_Check(ptr) != 0 {
-                return self.in_container(object, |me| me.dict(object));
+                return self.in_container(object, open, |open| self.dict(object, open));
             }
         }
-        self.library(object)
+        self.library(object, open)
     }
 
     /// What the plain types did not take, as `_pime_interpreter.plain` says.
     #[cold]
-    fn library(&mut self, object: &Object<'i>) -> Result<Value, Failure> {
+    fn library(&self, object: &Object<'i>, open: &mut Open) -> Result<Value, Failure> {
         let answer = self
             .plain
             .call(&[object])
@@ -232,10 +229,10 @@ impl<'a, 'i> Unpacker<'a, 'i> {
             }
         };
         match kind {
-            LEAF => self.unpack(&replacement),
-            REPLACED => self.in_container(object, |me| me.unpack(&replacement)),
-            FIELDS => self.in_container(object, |me| me.dict(&replacement)),
-            ITEMS => self.in_container(object, |me| me.items(&replacement)),
+            LEAF => self.unpack(&replacement, open),
+            REPLACED => self.in_container(object, open, |open| self.unpack(&replacement, open)),
+            FIELDS => self.in_container(object, open, |open| self.dict(&replacement, open)),
+            ITEMS => self.in_container(object, open, |open| self.items(&replacement, open)),
             _ => Err(Failure::new(
                 "_pime_interpreter.plain answered an unknown kind",
             )),
@@ -244,7 +241,7 @@ impl<'a, 'i> Unpacker<'a, 'i> {
 
     /// The items of a list or tuple, as a `Seq`. A list is read item by item, each
     /// referenced at once: converting an item may run Python code that changes it.
-    fn items(&mut self, sequence: &Object<'i>) -> Result<Value, Failure> {
+    fn items(&self, sequence: &Object<'i>, open: &mut Open) -> Result<Value, Failure> {
         let gil = sequence.gil();
         let ptr = sequence.as_ptr();
         let mut items = Vec::new();
@@ -268,7 +265,10 @@ impl<'a, 'i> Unpacker<'a, 'i> {
                 };
                 gil.borrow(borrowed)
             };
-            items.push(self.unpack(&item).map_err(|f| f.at(Segment::Index(i)))?);
+            items.push(
+                self.unpack(&item, open)
+                    .map_err(|f| f.at(Segment::Index(i)))?,
+            );
             i += 1;
         }
         Ok(Value::Seq(items))
@@ -276,7 +276,7 @@ impl<'a, 'i> Unpacker<'a, 'i> {
 
     /// A dict, as a `Map`: read from a snapshot of its items, which converting an item
     /// (Python code) cannot change under the loop.
-    fn dict(&mut self, dict: &Object<'i>) -> Result<Value, Failure> {
+    fn dict(&self, dict: &Object<'i>, open: &mut Open) -> Result<Value, Failure> {
         let gil = dict.gil();
         // SAFETY: under the GIL; `dict` is a dict (checked by the callers: the fast
         // path, or `plain`'s FIELDS, a dict it made).
@@ -297,11 +297,11 @@ impl<'a, 'i> Unpacker<'a, 'i> {
                 return Err(Failure::new("dict.items() gave no pair"));
             };
             let key = self
-                .unpack(&key)
+                .unpack(&key, open)
                 .map_err(|f| f.at(Segment::Key("<key>".into())))?;
             let label = key_label(&key);
             let item = self
-                .unpack(&item)
+                .unpack(&item, open)
                 .map_err(|f| f.at(Segment::Key(label.clone())))?;
             if map.insert(key, item).is_some() {
                 return Err(Failure::new(format!(
@@ -317,24 +317,17 @@ impl<'a, 'i> Unpacker<'a, 'i> {
 
     /// Runs `convert` with `container` on the open path, refusing cycles and deep nesting.
     fn in_container(
-        &mut self,
+        &self,
         container: &Object<'i>,
-        convert: impl FnOnce(&mut Self) -> Result<Value, Failure>,
+        open: &mut Open,
+        convert: impl FnOnce(&mut Open) -> Result<Value, Failure>,
     ) -> Result<Value, Failure> {
-        let address = container.as_ptr() as usize;
-        if self.open.contains(&address) {
-            return Err(Failure::new(format!(
-                "cyclic reference: this {} contains itself",
-                type_name(container)
-            )));
-        }
-        if self.open.len() >= MAX_DEPTH {
-            return Err(Failure::too_deep());
-        }
-        self.open.push(address);
-        let converted = convert(self);
-        self.open.pop();
-        converted
+        within_container(
+            open,
+            container.as_ptr() as usize,
+            || type_name(container),
+            convert,
+        )
     }
 }
 

@@ -40,4 +40,20 @@ mod workers;
 pub(crate) use reloads::Reloads;
 #[cfg(not(Py_3_12))]
 pub(crate) use workers::Reloads;
-pub(crate) use workers::{InterpreterConfig, InterpreterPool, InterpreterSender};
+pub(crate) use workers::{InterpreterPool, InterpreterSender};
+
+use std::sync::Arc;
+
+use crate::jobs::JobSettings;
+
+/// How the pool is set up for one launch.
+pub(crate) struct InterpreterConfig {
+    pub(crate) count: usize,
+    pub(crate) settings: Arc<JobSettings>,
+    /// The broker's module and attribute, imported in every interpreter.
+    pub(crate) origin: (String, String),
+    /// The main interpreter's `sys.path` (import paths, a venv's site-packages).
+    pub(crate) paths: Vec<String>,
+    /// The main interpreter's root logger level, for each interpreter's.
+    pub(crate) log_level: i64,
+}

@@ -15,6 +15,9 @@ use crate::waiting::lock;
 
 /// The reloads of one launch: which broker a worker should serve a task with.
 pub(crate) struct Reloads {
+    /// One per worker: an idle worker reloads as soon as it is told, a busy one before
+    /// its next task.
+    nudges: Mutex<Vec<async_channel::Sender<()>>>,
     generation: AtomicU64,
     latest: Mutex<(u64, (String, String))>,
     /// What a fresh interpreter is set up with, as the workers' were.
@@ -25,6 +28,7 @@ pub(crate) struct Reloads {
 impl Reloads {
     pub(super) fn new(origin: (String, String), paths: Vec<String>, log_level: i64) -> Self {
         Reloads {
+            nudges: Mutex::new(Vec::new()),
             generation: AtomicU64::new(0),
             latest: Mutex::new((0, origin)),
             paths,
@@ -40,6 +44,13 @@ impl Reloads {
     /// The latest reload and the broker it names.
     pub(super) fn latest(&self) -> (u64, (String, String)) {
         lock(&self.latest).clone()
+    }
+
+    /// A new worker's way to be told of reloads.
+    pub(super) fn nudges(&self) -> async_channel::Receiver<()> {
+        let (sender, receiver) = async_channel::bounded(1);
+        lock(&self.nudges).push(sender);
+        receiver
     }
 
     /// What a worker's interpreter is set up with.
@@ -72,10 +83,16 @@ impl Reloads {
                     ))
                 })
         })?;
-        let mut latest = lock(&self.latest);
-        let generation = latest.0 + 1;
-        *latest = (generation, origin);
-        self.generation.store(generation, Ordering::Release);
+        {
+            let mut latest = lock(&self.latest);
+            let generation = latest.0 + 1;
+            *latest = (generation, origin);
+            self.generation.store(generation, Ordering::Release);
+        }
+        for nudge in lock(&self.nudges).iter() {
+            // Full: that worker has a nudge it has not taken yet, which does as well.
+            let _ = nudge.try_send(());
+        }
         Ok(())
     }
 }

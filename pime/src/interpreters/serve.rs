@@ -49,9 +49,7 @@ impl<'i> Worker<'i> {
             ticket.release(Outcome::Cancelled);
             return;
         }
-        if let Err(error) = self.catch_up(generation, reloads) {
-            return ticket.finish(Err(error));
-        }
+        self.catch_up(generation, reloads);
         let arguments = match self.arguments(&task) {
             Ok(arguments) => arguments,
             Err(error) => return ticket.finish(Err(error)),
@@ -93,17 +91,23 @@ impl<'i> Worker<'i> {
         ticket.finish(value);
     }
 
-    /// Reloads the broker if the task was sent after a reload this worker has not made
-    /// yet. A failure fails the task and leaves the broker as it was (the next task
-    /// tries again).
-    fn catch_up(&mut self, wanted: u64, reloads: &Reloads) -> Result<()> {
+    /// Reloads the broker if reload `wanted` is one this worker has not made yet. The
+    /// reload worked in a fresh interpreter already; should it fail here all the same
+    /// (the module changed on disk since, say), the worker keeps its broker, says so in
+    /// the log, and serves on.
+    pub(super) fn catch_up(&mut self, wanted: u64, reloads: &Reloads) {
         if wanted <= self.generation {
-            return Ok(());
+            return;
         }
         let (generation, origin) = reloads.latest();
-        self.broker = self.runtime.load_broker(&origin, true)?;
+        match self.runtime.load_broker(&origin, true) {
+            Ok(broker) => self.broker = broker,
+            Err(error) => log::warn!(
+                target: "pime",
+                "a subinterpreter worker keeps its broker: {error}"
+            ),
+        }
         self.generation = generation;
-        Ok(())
     }
 
     /// The command, params and context as objects of this interpreter.

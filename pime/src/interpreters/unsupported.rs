@@ -6,17 +6,9 @@ use std::time::Instant;
 
 use pyo3::prelude::*;
 
+use super::InterpreterConfig;
 use crate::error::{Error, ErrorKind, Result};
-use crate::jobs::{JobSettings, Submission};
-
-/// How the pool would be set up (see the 3.12 build).
-pub(crate) struct InterpreterConfig {
-    pub(crate) count: usize,
-    pub(crate) settings: Arc<JobSettings>,
-    pub(crate) origin: (String, String),
-    pub(crate) paths: Vec<String>,
-    pub(crate) log_level: i64,
-}
+use crate::jobs::Submission;
 
 /// The reloads of one launch (nothing to reload without a pool).
 pub(crate) struct Reloads;

@@ -15,7 +15,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use async_channel::{Receiver, Sender};
@@ -24,22 +24,11 @@ use pyo3::prelude::*;
 use super::interpreter::{setting_up, Interpreter, Runtime, STACK_SIZE};
 use super::reloads::Reloads;
 use super::serve::Worker;
+use super::InterpreterConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::jobs::{JobSettings, Submission, Ticket};
 use crate::python::exceptions::panic_to_error;
-use crate::waiting::{lock, wait_until};
-
-/// How the pool is set up for one launch.
-pub(crate) struct InterpreterConfig {
-    pub(crate) count: usize,
-    pub(crate) settings: Arc<JobSettings>,
-    /// The broker's module and attribute, imported in every interpreter.
-    pub(crate) origin: (String, String),
-    /// The main interpreter's `sys.path` (import paths, a venv's site-packages).
-    pub(crate) paths: Vec<String>,
-    /// The main interpreter's root logger level, for each interpreter's.
-    pub(crate) log_level: i64,
-}
+use crate::waiting::{Alive, Census};
 
 /// A pooled task and the reload that was the latest when it was sent.
 struct InterpreterTask {
@@ -53,8 +42,7 @@ struct Shared {
     settings: Arc<JobSettings>,
     reloads: Arc<Reloads>,
     /// Worker threads alive (started and not ended).
-    live: Mutex<usize>,
-    ended: Condvar,
+    census: Census,
     /// Set when `stop` gave up on the running tasks: a worker then fails whatever it
     /// takes from the queue instead of running it.
     abandoned: AtomicBool,
@@ -85,8 +73,7 @@ impl InterpreterPool {
             tasks,
             settings: config.settings,
             reloads: Arc::clone(&reloads),
-            live: Mutex::new(0),
-            ended: Condvar::new(),
+            census: Census::default(),
             abandoned: AtomicBool::new(false),
         });
         let pool = InterpreterPool {
@@ -96,14 +83,14 @@ impl InterpreterPool {
         let (ready_sender, ready) = std::sync::mpsc::channel();
         let mut spawned = Ok(());
         for number in 0..config.count {
-            *lock(&shared.live) += 1;
+            *shared.census.live() += 1;
             let (shared, ready) = (Arc::clone(&shared), ready_sender.clone());
             let thread = std::thread::Builder::new()
                 .name(format!("pime-interpreter-{number}"))
                 .stack_size(STACK_SIZE)
                 .spawn(move || work(&shared, ready));
             if let Err(e) = thread {
-                pool.shared.worker_ended();
+                pool.shared.census.ended();
                 spawned = Err(Error::new(
                     ErrorKind::ExecError,
                     format!("cannot start a subinterpreter worker thread: {e}"),
@@ -136,10 +123,7 @@ impl InterpreterPool {
     /// Waits until every worker has ended, or until `deadline`; returns whether they
     /// did. Call it with the GIL released.
     pub(crate) fn wait_ended(&self, deadline: Option<Instant>) -> bool {
-        let shared = &self.shared;
-        wait_until(&shared.ended, lock(&shared.live), deadline, |live| {
-            *live == 0
-        })
+        self.shared.census.wait_none(deadline)
     }
 
     /// After a stop timeout: answers the callers of the tasks still queued with
@@ -172,26 +156,10 @@ impl InterpreterSender {
     }
 }
 
-impl Shared {
-    fn worker_ended(&self) {
-        *lock(&self.live) -= 1;
-        self.ended.notify_all();
-    }
-}
-
-/// Counts a worker thread as alive until it ends, however it ends.
-struct Alive<'a>(&'a Shared);
-
-impl Drop for Alive<'_> {
-    fn drop(&mut self) {
-        self.0.worker_ended();
-    }
-}
-
 /// A worker's life: create its interpreter, load the broker there, say so on `ready`,
 /// serve until the queue is closed and empty, end the interpreter.
 fn work(shared: &Shared, ready: std::sync::mpsc::Sender<Result<()>>) {
-    let _alive = Alive(shared);
+    let _alive = Alive(&shared.census);
     // One interpreter is set up at a time, across pools too.
     let setup = setting_up();
     let mut interpreter = match Interpreter::create() {
@@ -213,14 +181,38 @@ fn work(shared: &Shared, ready: std::sync::mpsc::Sender<Result<()>>) {
                 return;
             }
         };
+        let nudges = shared.reloads.nudges();
         let _ = ready.send(Ok(()));
         drop(ready);
-        while let Ok(task) = gil.released(|| shared.tasks.recv_blocking()) {
-            run(&mut worker, shared, task);
+        while let Some(next) = gil.released(|| next(shared, &nudges)) {
+            match next {
+                Next::Task(task) => run(&mut worker, shared, task),
+                Next::Reload => worker.catch_up(shared.reloads.generation(), &shared.reloads),
+            }
         }
         worker.runtime.finish();
     });
     interpreter.end();
+}
+
+/// What an idle worker does next.
+#[allow(clippy::large_enum_variant)] // made once per task, moved, never stored
+enum Next {
+    Task(InterpreterTask),
+    /// Reload the broker (told by [`Reloads::reload`]).
+    Reload,
+}
+
+/// Waits (GIL released) for the next task or a reload, a reload first; `None` once the
+/// queue is closed and empty.
+fn next(shared: &Shared, nudges: &async_channel::Receiver<()>) -> Option<Next> {
+    futures_executor::block_on(async {
+        tokio::select! {
+            biased;
+            Ok(()) = nudges.recv() => Some(Next::Reload),
+            task = shared.tasks.recv() => task.ok().map(Next::Task),
+        }
+    })
 }
 
 /// Runs one task on this worker. A panic in PIME's own code here answers the caller

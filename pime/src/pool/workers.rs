@@ -23,7 +23,7 @@
 use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_channel::{Receiver, Sender, TryRecvError};
@@ -36,7 +36,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::jobs::{Job, JobSettings, SharedBroker, Submission};
 use crate::python::exceptions::panic_to_error;
 use crate::python::sources;
-use crate::waiting::{lock, wait_until};
+use crate::waiting::{Alive, Census};
 
 /// The stack of a worker thread: what a thread started by Python gets on Linux by
 /// default (the pthread default, 8 MiB), rather than Rust's 2 MiB, so a broker that
@@ -76,8 +76,7 @@ pub(super) struct Shared {
     /// Searching, parking and draining.
     scheduler: Scheduler,
     /// Worker threads alive (started and not ended).
-    live: Mutex<usize>,
-    ended: Condvar,
+    census: Census,
     /// Set when `stop` gave up on the running tasks: a worker then fails whatever it
     /// takes from the queue instead of running it.
     abandoned: AtomicBool,
@@ -124,8 +123,7 @@ impl WorkerPool {
             settings: Arc::clone(&config.settings),
             max_workers: config.max_workers,
             scheduler: Scheduler::new(),
-            live: Mutex::new(0),
-            ended: Condvar::new(),
+            census: Census::default(),
             abandoned: AtomicBool::new(false),
             lent: AtomicUsize::new(0),
             next_number: AtomicUsize::new(0),
@@ -164,10 +162,7 @@ impl WorkerPool {
     /// Waits until every worker has ended, or until `deadline`; returns whether they
     /// did. Call it with the GIL released (the workers need it to finish).
     pub(crate) fn wait_ended(&self, deadline: Option<Instant>) -> bool {
-        let shared = &self.shared;
-        wait_until(&shared.ended, lock(&shared.live), deadline, |live| {
-            *live == 0
-        })
+        self.shared.census.wait_none(deadline)
     }
 
     /// After a stop timeout: answers the callers of the tasks still queued with
@@ -248,7 +243,7 @@ impl Shared {
     /// Counts one more live worker if fewer than the maximum are alive (not counting
     /// those waiting in host calls).
     fn reserve_worker(&self) -> bool {
-        let mut live = lock(&self.live);
+        let mut live = self.census.live();
         if *live < self.max_workers + self.lent.load(Ordering::SeqCst) {
             *live += 1;
             true
@@ -260,21 +255,14 @@ impl Shared {
     /// Whether more workers are alive than the maximum allows now that fewer wait in
     /// host calls; if so, counts this one out (it ends).
     fn leave_if_over(&self) -> bool {
-        let mut live = lock(&self.live);
+        let mut live = self.census.live();
         if *live > self.max_workers + self.lent.load(Ordering::SeqCst) {
             *live -= 1;
-            self.ended.notify_all();
+            self.census.notify();
             true
         } else {
             false
         }
-    }
-
-    /// One worker has ended (or never started).
-    fn worker_ended(&self) {
-        let mut live = lock(&self.live);
-        *live -= 1;
-        self.ended.notify_all();
     }
 
     /// Starts a worker for a place taken with [`Shared::reserve_worker`].
@@ -286,7 +274,7 @@ impl Shared {
             .name(name.clone())
             .stack_size(WORKER_STACK_SIZE)
             .spawn(move || {
-                let alive = Alive(&shared);
+                let alive = Alive(&shared.census);
                 SERVING.with(|serving| *serving.borrow_mut() = Some(Arc::clone(&shared)));
                 if Python::attach(|py| work(py, &shared, number + 1, &name, start)) {
                     // `leave_if_over` counted it out already.
@@ -294,14 +282,14 @@ impl Shared {
                 }
             });
         if spawned.is_err() {
-            self.worker_ended();
+            self.census.ended();
         }
         spawned.map(drop)
     }
 
     /// Without any worker alive, nobody would ever take the queued tasks: fail them.
     fn fail_queued_if_no_worker(&self, error: &Error) {
-        if *lock(&self.live) == 0 {
+        if *self.census.live() == 0 {
             self.fail_queued(error);
         }
     }
@@ -364,15 +352,6 @@ impl Shared {
             }
             std::thread::yield_now();
         }
-    }
-}
-
-/// Counts a worker thread as alive until it ends, however it ends.
-struct Alive<'a>(&'a Shared);
-
-impl Drop for Alive<'_> {
-    fn drop(&mut self) {
-        self.0.worker_ended();
     }
 }
 

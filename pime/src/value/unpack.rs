@@ -194,11 +194,28 @@ fn in_container(
     open_containers: &mut Vec<usize>,
     convert: impl FnOnce(&mut Vec<usize>) -> Result<Value, Failure>,
 ) -> Result<Value, Failure> {
-    let address = container.as_ptr() as usize;
+    within_container(
+        open_containers,
+        container.as_ptr() as usize,
+        || type_name(container),
+        convert,
+    )
+}
+
+/// Runs `convert` with the container at `address` on the open path
+/// (`open_containers`, the addresses from the root down), refusing one already open
+/// (a cycle; `type_name` names it) and nesting deeper than [`MAX_DEPTH`]. Used by the
+/// subinterpreter workers' converter too.
+pub(crate) fn within_container(
+    open_containers: &mut Vec<usize>,
+    address: usize,
+    type_name: impl FnOnce() -> String,
+    convert: impl FnOnce(&mut Vec<usize>) -> Result<Value, Failure>,
+) -> Result<Value, Failure> {
     if open_containers.contains(&address) {
         return Err(Failure::new(format!(
             "cyclic reference: this {} contains itself",
-            type_name(container)
+            type_name()
         )));
     }
     if open_containers.len() >= MAX_DEPTH {
