@@ -152,7 +152,9 @@ async fn hostile_starts() {
         builder("adversarial_interp_setup", 2).start(),
     )
     .await;
-    let e = second.err().expect("a second engine is refused");
+    let Err(e) = second else {
+        panic!("a second engine is refused")
+    };
     assert_eq!(e.kind, ErrorKind::PySyncEngineStateError, "{e:#?}");
     assert_eq!(
         within(
