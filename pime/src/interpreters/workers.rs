@@ -2,13 +2,14 @@
 //! each owning an isolated subinterpreter with its own GIL, taking pooled tasks from one
 //! queue, as the thread pool's workers do.
 //!
-//! * All `n` start, create their interpreter and import the broker there before the
-//!   engine goes online; the first that fails fails `start` (the others end).
-//! * An idle worker waits on the queue with its GIL released. Nothing crosses between
-//!   interpreters but `Value`s: a task carries Rust values only, and a worker converts
-//!   them into and out of its own interpreter.
-//! * A reload (in the main interpreter first) is recorded in [`Reloads`]; each worker
-//!   reloads in its own interpreter before the first task sent after it.
+//! * All `n` start, create their interpreter and import the broker there (one at a
+//!   time) before the engine goes online; the first that fails fails `start` (the
+//!   others end).
+//! * An idle worker waits on the queue, and on its reload nudge, with its GIL released.
+//!   Nothing crosses between interpreters but `Value`s: a task carries Rust values only,
+//!   and a worker converts them into and out of its own interpreter.
+//! * A reload (in the main interpreter, then in a fresh interpreter) is recorded in
+//!   [`Reloads`]: an idle worker reloads at once, a busy one before its next task.
 //! * `stop` closes the queue: the workers run what is in it, end their interpreters and
 //!   end. After a stop timeout the tasks still queued get an error and the workers still
 //!   running are abandoned: they end once their broker returns.
