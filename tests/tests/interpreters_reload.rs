@@ -95,6 +95,30 @@ async fn every_interpreter_reloads() {
     let (kept, _) = versions(4).await;
     assert_eq!(kept, BTreeSet::from([2]));
 
+    // Reloads while calls keep coming: every call is answered, by some version; once
+    // the last reload has returned, every call gets the last version.
+    let load = tokio::spawn(async {
+        let mut answered = 0;
+        while answered < 400 {
+            let (versions, _) = versions(4).await;
+            assert!(!versions.is_empty());
+            answered += 4;
+        }
+    });
+    for version in 3..=8 {
+        write_version(&dir, &version_source(version));
+        within(30, "reload under load", pime::reload())
+            .await
+            .expect("reloads");
+        let (now, _) = versions(4).await;
+        assert_eq!(
+            now,
+            BTreeSet::from([version]),
+            "right after reload {version}"
+        );
+    }
+    within(60, "the calls under load", load).await.unwrap();
+
     // Another module, in every interpreter.
     within(
         30,
