@@ -1,4 +1,4 @@
-//! Python `logging` in a subinterpreter, to Rust (`python::logging::record`: a tracing
+//! Python `logging` in a subinterpreter, to Rust (`python::log_record::record`: a tracing
 //! event in the call's span, or a `log` record). The main interpreter's bridge is a
 //! PyO3 function, which a subinterpreter must not call; each interpreter gets this C
 //! function instead, made from a static `PyMethodDef` (static data only, no object).
@@ -8,7 +8,7 @@ use std::panic::AssertUnwindSafe;
 use pyo3::ffi;
 
 use super::object::{Gil, Object};
-use crate::python::logging::{self, Record};
+use crate::python::log_record::{self, Record};
 
 /// The definition CPython keeps a pointer to for the function's whole life.
 struct Definition(ffi::PyMethodDef);
@@ -73,7 +73,7 @@ unsafe extern "C" fn emit(
             line,
             message: &message,
         };
-        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| logging::record(&record)));
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| log_record::record(&record)));
     }
     gil.none().into_raw()
 }

@@ -12,6 +12,9 @@
 
 use pyo3::prelude::*;
 
+#[cfg(feature = "tracing")]
+use super::log_record;
+
 /// One call's span (nothing without the `tracing` feature).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CallSpan {
@@ -134,7 +137,7 @@ fn emit(
     message: &str,
     span: Option<&Bound<'_, PySpan>>,
 ) {
-    let record = super::logging::Record {
+    let record = log_record::Record {
         level,
         logger,
         file,
@@ -142,38 +145,10 @@ fn emit(
         message,
     };
     match span {
-        Some(span) => span.get().span.in_scope(|| record_event(&record)),
-        None => record_event(&record),
-    }
-}
-
-/// A tracing event for `record` in the current span, or a `log` record while no
-/// tracing subscriber is installed.
-#[cfg(feature = "tracing")]
-pub(crate) fn record_event(record: &super::logging::Record<'_>) {
-    use tracing::subscriber::NoSubscriber;
-    let subscribed = tracing::dispatcher::get_default(|dispatch| !dispatch.is::<NoSubscriber>());
-    if !subscribed {
-        return super::logging::to_log(record);
-    }
-    let super::logging::Record {
-        level,
-        logger,
-        file,
-        line,
-        message,
-    } = *record;
-    macro_rules! event_at {
-        ($level:expr) => {
-            tracing::event!(target: "python", $level, logger, file, line, "{message}")
-        };
-    }
-    // Python's levels: DEBUG 10, INFO 20, WARNING 30, ERROR 40, CRITICAL 50.
-    match level {
-        0..=9 => event_at!(tracing::Level::TRACE),
-        10..=19 => event_at!(tracing::Level::DEBUG),
-        20..=29 => event_at!(tracing::Level::INFO),
-        30..=39 => event_at!(tracing::Level::WARN),
-        _ => event_at!(tracing::Level::ERROR),
+        Some(span) => span
+            .get()
+            .span
+            .in_scope(|| log_record::record_event(&record)),
+        None => log_record::record_event(&record),
     }
 }
