@@ -12,7 +12,7 @@ use serde_value::Value;
 
 use super::object::{Gil, Object};
 use crate::error::{Error, ErrorKind};
-use crate::value::{key_label, within_container, Failure, Segment, MAX_DEPTH};
+use crate::value::{key_label, unpack_entries, within_container, Failure, Segment, MAX_DEPTH};
 
 /// What `_pime_interpreter.plain` answers: how an object converts.
 const LEAF: i64 = 0;
@@ -287,32 +287,17 @@ impl<'a, 'i> Unpacker<'a, 'i> {
             gil.own(ffi::PyDict_Items(dict.as_ptr()))
         }
         .map_err(|e| raised(&e))?;
-        let mut map = BTreeMap::new();
         // SAFETY: under the GIL; `PyDict_Items` made a new list of 2-tuples.
         let count = unsafe { ffi::PyList_Size(items.as_ptr()) };
-        for i in 0..count {
+        let entries = (0..count).map(|i| {
             // SAFETY: as above; `i` is in range, and the pair is referenced at once.
             let pair = unsafe { gil.borrow(ffi::PyList_GetItem(items.as_ptr(), i)) };
-            let (Some(key), Some(item)) = (pair.tuple_item(0), pair.tuple_item(1)) else {
-                return Err(Failure::new("dict.items() gave no pair"));
-            };
-            let key = self
-                .unpack(&key, open)
-                .map_err(|f| f.at(Segment::Key("<key>".into())))?;
-            let label = key_label(&key);
-            let item = self
-                .unpack(&item, open)
-                .map_err(|f| f.at(Segment::Key(label.clone())))?;
-            if map.insert(key, item).is_some() {
-                return Err(Failure::new(format!(
-                    "the key {label} equals another key of this dict once converted \
-                     (two nan keys, bytes and a memoryview of the same bytes, or an Enum \
-                     member and its value); nothing was merged"
-                ))
-                .at(Segment::Key(label)));
+            match (pair.tuple_item(0), pair.tuple_item(1)) {
+                (Some(key), Some(item)) => Ok((key, item)),
+                _ => Err(Failure::new("dict.items() gave no pair")),
             }
-        }
-        Ok(Value::Map(map))
+        });
+        unpack_entries(entries, |object| self.unpack(object, open))
     }
 
     /// Runs `convert` with `container` on the open path, refusing cycles and deep nesting.

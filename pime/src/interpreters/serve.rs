@@ -14,6 +14,7 @@ use crate::jobs::stream_pump::{self, ItemSource};
 use crate::jobs::Ticket;
 use crate::stats::Outcome;
 use crate::task::PyTask;
+use crate::value::shortened_label;
 
 /// A worker's interpreter-side state: its runtime functions and its broker.
 pub(super) struct Worker<'i> {
@@ -44,18 +45,17 @@ impl<'i> Worker<'i> {
         generation: u64,
         reloads: &Reloads,
     ) {
-        if ticket.reply.is_abandoned() {
-            // The caller dropped its future before the task started: cancelled.
-            ticket.release(Outcome::Cancelled);
-            return;
-        }
         self.catch_up(generation, reloads);
         let arguments = match self.arguments(&task) {
             Ok(arguments) => arguments,
             Err(error) => return ticket.finish(Err(error)),
         };
-        let label = task.command_label();
         task.drop_converted();
+        if ticket.reply.is_abandoned() {
+            // The caller dropped its future while the task was being converted.
+            ticket.release(Outcome::Cancelled);
+            return;
+        }
         ticket.mark_started();
         let [command, params, context] = &arguments;
         let called = ticket.span.in_scope(|| {
@@ -84,7 +84,7 @@ impl<'i> Worker<'i> {
                 .value(&result, "result")
                 .map(Some)
                 .map_err(|mut error| {
-                    error.message = format!("{}: {}", shorten(&label), error.message);
+                    error.message = format!("{}: {}", command_label(command), error.message);
                     error
                 })
         };
@@ -126,13 +126,17 @@ impl<'i> Worker<'i> {
     }
 }
 
-/// A command as error messages show it: at most 100 characters.
-fn shorten(label: &str) -> String {
-    const MAX_CHARS: usize = 100;
-    if label.chars().count() <= MAX_CHARS {
-        return label.to_string();
-    }
-    label.chars().take(MAX_CHARS).chain(['…']).collect()
+/// A command as error messages show it, as on the main interpreter's path: its text (a
+/// `str`), or its `repr`; at most 100 characters. Made only on failure.
+fn command_label(command: &Object<'_>) -> String {
+    let text = command.to_text().unwrap_or_else(|| {
+        // SAFETY: under the GIL; a new reference or null with an exception (cleared).
+        let repr = unsafe { command.gil().own(ffi::PyObject_Repr(command.as_ptr())) };
+        repr.ok()
+            .and_then(|repr| repr.to_text())
+            .unwrap_or_else(|| format!("<{}>", convert::type_name(command)))
+    });
+    shortened_label(text)
 }
 
 /// A stream's items, from what the broker returned (`_pime_interpreter.stream` makes an

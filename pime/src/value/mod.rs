@@ -29,7 +29,7 @@ pub(crate) use pack::{params_to_python, to_python};
 pub(crate) use unpack::from_python;
 pub(crate) use unpack::result_from_python_for;
 #[cfg_attr(not(Py_3_12), allow(unused_imports))]
-pub(crate) use unpack::within_container;
+pub(crate) use unpack::{shortened_label, unpack_entries, within_container};
 
 /// The deepest nesting of containers that crosses the boundary, either way: lists and
 /// dicts, and on the way back also tuples, sets, dataclasses and the objects converted

@@ -41,7 +41,6 @@ pub(crate) fn result_from_python_for(
 /// A command as error messages show it: its text (a `str`), or its `repr`; at most 100
 /// characters.
 fn command_label(command: &Bound<'_, PyAny>) -> String {
-    const MAX_CHARS: usize = 100;
     let text = match command.cast::<PyString>() {
         Ok(s) => s.to_string_lossy().into_owned(),
         Err(_) => command
@@ -49,6 +48,12 @@ fn command_label(command: &Bound<'_, PyAny>) -> String {
             .map(|r| r.to_string_lossy().into_owned())
             .unwrap_or_else(|_| format!("<{}>", type_name(command))),
     };
+    shortened_label(text)
+}
+
+/// A command's text for error messages, cut at 100 characters (with `…`).
+pub(crate) fn shortened_label(text: String) -> String {
+    const MAX_CHARS: usize = 100;
     if text.chars().count() <= MAX_CHARS {
         return text;
     }
@@ -118,26 +123,37 @@ fn unpack(object: &Bound<'_, PyAny>, open_containers: &mut Vec<usize>) -> Result
     }
     if let Ok(dict) = object.cast::<PyDict>() {
         return in_container(object, open_containers, |open| {
-            let mut map = BTreeMap::new();
-            for (key, item) in dict.iter() {
-                let key = unpack(&key, open).map_err(|f| f.at(Segment::Key("<key>".into())))?;
-                let label = key_label(&key);
-                let item = unpack(&item, open).map_err(|f| f.at(Segment::Key(label.clone())))?;
-                // Distinct keys in Python can be one `Value` (two nans, `b"a"` and
-                // `memoryview(b"a")`, an `Enum` member and its value).
-                if map.insert(key, item).is_some() {
-                    return Err(Failure::new(format!(
-                        "the key {label} equals another key of this dict once converted \
-                         (two nan keys, bytes and a memoryview of the same bytes, or an Enum \
-                         member and its value); nothing was merged"
-                    ))
-                    .at(Segment::Key(label)));
-                }
-            }
-            Ok(Value::Map(map))
+            unpack_entries(dict.iter().map(Ok), |object| unpack(object, open))
         });
     }
     unpack_library(object, open_containers)
+}
+
+/// A dict's `entries` as a `Map`, each key and item converted by `unpack`: a failure
+/// names its place (`<key>`, or the key), and keys that are one `Value` once converted
+/// are an error, nothing merged. Used by the subinterpreter workers' converter too.
+pub(crate) fn unpack_entries<T>(
+    entries: impl IntoIterator<Item = Result<(T, T), Failure>>,
+    mut unpack: impl FnMut(&T) -> Result<Value, Failure>,
+) -> Result<Value, Failure> {
+    let mut map = BTreeMap::new();
+    for entry in entries {
+        let (key, item) = entry?;
+        let key = unpack(&key).map_err(|f| f.at(Segment::Key("<key>".into())))?;
+        let label = key_label(&key);
+        let item = unpack(&item).map_err(|f| f.at(Segment::Key(label.clone())))?;
+        // Distinct keys in Python can be one `Value` (two nans, `b"a"` and
+        // `memoryview(b"a")`, an `Enum` member and its value).
+        if map.insert(key, item).is_some() {
+            return Err(Failure::new(format!(
+                "the key {label} equals another key of this dict once converted \
+                 (two nan keys, bytes and a memoryview of the same bytes, or an Enum \
+                 member and its value); nothing was merged"
+            ))
+            .at(Segment::Key(label)));
+        }
+    }
+    Ok(Value::Map(map))
 }
 
 /// What the plain types did not take: what libraries return, or a registered converter.
