@@ -50,6 +50,16 @@ pub fn with_pool_from_env(builder: pime::EngineBuilder) -> pime::EngineBuilder {
     }
 }
 
+/// Whether the embedded CPython has own-GIL subinterpreters (3.12+); when it does not,
+/// says so on stdout, for a subinterpreter test that then has nothing to run.
+pub fn subinterpreters_supported() -> bool {
+    let supported = pyo3::Python::attach(|py| py.version_info() >= (3, 12));
+    if !supported {
+        println!("skipped: subinterpreters need CPython 3.12+");
+    }
+    supported
+}
+
 /// A task `command` with `params` given as name/value pairs.
 pub fn task(command: &str, params: &[(&str, Value)]) -> PyTask {
     let params: BTreeMap<String, Value> = params

@@ -25,8 +25,7 @@ async fn call0(cmd: &str) -> pime::Result<Option<Value>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hostile_coroutines() {
-    if pyo3::Python::attach(|py| py.version_info() < (3, 12)) {
-        println!("skipped: subinterpreters need CPython 3.12+");
+    if !pime_tests::subinterpreters_supported() {
         return;
     }
     let engine = within(60, "start", async {

@@ -21,8 +21,7 @@ fn threads() -> usize {
 async fn failed_starts_leave_nothing() {
     let slots = pime_tests::scratch_dir(env!("CARGO_TARGET_TMPDIR"), "adv-interp-failed-slots");
     std::env::set_var("PIME_ADV_SLOTS", &slots);
-    if pyo3::Python::attach(|py| py.version_info() < (3, 12)) {
-        println!("skipped: subinterpreters need CPython 3.12+");
+    if !pime_tests::subinterpreters_supported() {
         return;
     }
     let mut rss = Vec::new();

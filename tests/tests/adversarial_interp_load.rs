@@ -22,8 +22,7 @@ async fn wait_file(path: &std::path::Path, seconds: u64) -> bool {
 async fn sixteen_interpreters_under_load() {
     let dir = pime_tests::scratch_dir(env!("CARGO_TARGET_TMPDIR"), "adv-interp-load");
     std::env::set_var("PIME_ADV_DIR", &dir);
-    if pyo3::Python::attach(|py| py.version_info() < (3, 12)) {
-        println!("skipped: subinterpreters need CPython 3.12+");
+    if !pime_tests::subinterpreters_supported() {
         return;
     }
     let begun = Instant::now();

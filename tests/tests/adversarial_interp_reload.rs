@@ -34,8 +34,7 @@ async fn all_answer(expected: Value, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn reloads_that_fail_in_subinterpreters() {
-    if pyo3::Python::attach(|py| py.version_info() < (3, 12)) {
-        println!("skipped: subinterpreters need CPython 3.12+");
+    if !pime_tests::subinterpreters_supported() {
         return;
     }
     let dir = scratch_dir(env!("CARGO_TARGET_TMPDIR"), "adv-interp-reload");

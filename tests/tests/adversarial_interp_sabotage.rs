@@ -55,8 +55,7 @@ async fn exercise(what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sabotaged_runtime_module() {
-    if pyo3::Python::attach(|py| py.version_info() < (3, 12)) {
-        println!("skipped: subinterpreters need CPython 3.12+");
+    if !pime_tests::subinterpreters_supported() {
         return;
     }
     let engine = start().await;

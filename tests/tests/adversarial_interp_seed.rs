@@ -11,8 +11,7 @@ use pyo3::prelude::*;
 
 #[test]
 fn seed_api_with_interpreters() {
-    if pyo3::Python::attach(|py| py.version_info() < (3, 12)) {
-        println!("skipped: subinterpreters need CPython 3.12+");
+    if !pime_tests::subinterpreters_supported() {
         return;
     }
     Python::attach(|py| {

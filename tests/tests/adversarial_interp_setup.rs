@@ -54,8 +54,7 @@ fn object(module: &str, attr: &str) -> Py<PyAny> {
 async fn hostile_starts() {
     let slots = pime_tests::scratch_dir(env!("CARGO_TARGET_TMPDIR"), "adv-interp-slots");
     std::env::set_var("PIME_ADV_SLOTS", &slots);
-    if pyo3::Python::attach(|py| py.version_info() < (3, 12)) {
-        println!("skipped: subinterpreters need CPython 3.12+");
+    if !pime_tests::subinterpreters_supported() {
         return;
     }
 

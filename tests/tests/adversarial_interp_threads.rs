@@ -28,8 +28,7 @@ async fn echo_ok() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn threads_left_behind() {
-    if pyo3::Python::attach(|py| py.version_info() < (3, 12)) {
-        println!("skipped: subinterpreters need CPython 3.12+");
+    if !pime_tests::subinterpreters_supported() {
         return;
     }
     // 1. A thread that ends after 1 s: stop joins it (returns after it, not before;

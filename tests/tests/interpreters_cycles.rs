@@ -51,8 +51,7 @@ async fn one_of_each() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cycles_leave_nothing_behind() {
-    if pyo3::Python::attach(|py| py.version_info() < (3, 12)) {
-        println!("skipped: subinterpreters need CPython 3.12+");
+    if !pime_tests::subinterpreters_supported() {
         return;
     }
     const CYCLES: usize = 12;

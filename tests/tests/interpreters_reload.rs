@@ -54,8 +54,7 @@ async fn versions(calls: usize) -> (BTreeSet<i64>, usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_interpreter_reloads() {
-    if pyo3::Python::attach(|py| py.version_info() < (3, 12)) {
-        println!("skipped: subinterpreters need CPython 3.12+");
+    if !pime_tests::subinterpreters_supported() {
         return;
     }
     let dir = scratch_dir(env!("CARGO_TARGET_TMPDIR"), "interpreters-reload");

@@ -10,8 +10,7 @@ async fn every_kind_through_every_event() {
     // Python starts: `os.environ` is read then).
     let shared = pime_tests::scratch_dir(env!("CARGO_TARGET_TMPDIR"), "matrix-interpreters");
     std::env::set_var("PIME_MATRIX_DIR", &shared);
-    if pyo3::Python::attach(|py| py.version_info() < (3, 12)) {
-        println!("skipped: subinterpreters need CPython 3.12+");
+    if !pime_tests::subinterpreters_supported() {
         return;
     }
     let cells = run(Path::Interpreters).await;
