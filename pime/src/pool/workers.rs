@@ -306,11 +306,19 @@ impl Shared {
     /// `searching`: the worker already counts as the searcher.
     fn find_task(self: &Arc<Self>, me: &Arc<Parker>, mut searching: bool) -> Option<Found> {
         let scheduler = &self.scheduler;
+        // Whether this worker may become the searcher without parking first: not
+        // right after its own search found nothing (it would spin on an idle
+        // queue for ever, a core kept busy yielding).
+        let mut may_claim = true;
         loop {
-            if !searching && !scheduler.claim_search() {
+            let search_now = searching || (may_claim && scheduler.claim_search());
+            if !search_now {
                 match scheduler.park(me, || !self.tasks.is_empty()) {
                     Parked::Search => {}
-                    Parked::Recheck => continue,
+                    Parked::Recheck => {
+                        may_claim = true;
+                        continue;
+                    }
                     Parked::Closed => scheduler.search_anyway(),
                 }
             }
@@ -327,6 +335,7 @@ impl Shared {
                     // Parking looks at the queue again after registering.
                     scheduler.stop_searching();
                     searching = false;
+                    may_claim = false;
                 }
             }
         }
