@@ -16,7 +16,8 @@ pub use crate::client::decode::{decode, Decode};
 use crate::client::{call, call_stream, PyStream};
 use crate::error::{Error, ErrorKind, Result};
 pub use crate::host::{
-    ArgError, AsyncBody, HostArgs, HostBody, HostFunctionSpec, HostFuture, HostSpec, PlainBody,
+    ArgError, AsyncBody, Drive, DrivenBody, HostArgs, HostBody, HostFunctionSpec, HostFuture,
+    HostSpec, LocalHostFuture, PlainBody, SpawnedBody,
 };
 use crate::task::PyTask;
 

@@ -152,15 +152,34 @@ fn function_spec(module: &Module, method: &Method, krate: &TokenStream) -> Token
         .expect("checked: the method returns pime::Result<T>");
     let result = quote_spanned! {ok_type.span()=> #krate::__private::host_result::<#ok_type> };
     let body = if method.function.sig.asyncness.is_some() {
+        // Two bodies: a sync call drives the future where it is made, pinned on the
+        // stack and borrowing the implementation; an `aio` call spawns a boxed one.
         quote! {
             #krate::__private::HostBody::Async(::std::sync::Arc::new(
-                move |mut args: #krate::__private::HostArgs| {
-                    #(#decode)*
-                    let inner = ::std::sync::Arc::clone(&inner);
-                    let future: #krate::__private::HostFuture = ::std::boxed::Box::pin(async move {
-                        #result(#name, #call.await)
-                    });
-                    ::core::result::Result::Ok(future)
+                #krate::__private::AsyncBody {
+                    here: ::std::boxed::Box::new({
+                        let inner = ::std::sync::Arc::clone(&inner);
+                        move |mut args: #krate::__private::HostArgs,
+                              drive: &mut #krate::__private::Drive<'_>| {
+                            #(#decode)*
+                            let inner: &#implementation = &inner;
+                            let future = ::core::pin::pin!(async move {
+                                #result(#name, #call.await)
+                            });
+                            ::core::result::Result::Ok(drive(future))
+                        }
+                    }),
+                    spawned: ::std::boxed::Box::new(
+                        move |mut args: #krate::__private::HostArgs| {
+                            #(#decode)*
+                            let inner = ::std::sync::Arc::clone(&inner);
+                            let future: #krate::__private::HostFuture =
+                                ::std::boxed::Box::pin(async move {
+                                    #result(#name, #call.await)
+                                });
+                            ::core::result::Result::Ok(future)
+                        },
+                    ),
                 },
             ))
         }

@@ -32,6 +32,14 @@ pub(super) fn collect_args(
     }
     let mut values: Vec<Option<Value>> = Vec::with_capacity(params.len());
     values.resize_with(params.len(), || None);
+    if args.is_empty() && kwargs.is_none_or(|kwargs| kwargs.is_empty()) {
+        // No arguments (a no-op probe, a getter): nothing to walk.
+        return Ok(HostArgs {
+            function: spec.name,
+            params,
+            values,
+        });
+    }
     for (index, arg) in args.iter().enumerate() {
         values[index] = Some(convert_arg(name, params[index], &arg)?);
     }
@@ -75,10 +83,9 @@ fn convert_arg(function: &str, param: &str, arg: &Bound<'_, PyAny>) -> PyResult<
 /// The context of the task this thread (or this coroutine) runs: `pime.context()`.
 pub(super) fn current_context(py: Python<'_>) -> PyResult<Option<BTreeMap<String, Value>>> {
     static CONTEXT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let values = context_vars::get(py, &CONTEXT, "pime", "_CONTEXT")?;
-    if values.is_none() {
+    let Some(values) = context_vars::get(py, &CONTEXT, "pime", "_CONTEXT")? else {
         return Ok(None);
-    }
+    };
     let dict = PyDict::new(py);
     dict.call_method1("update", (values,))?;
     let mut context = BTreeMap::new();

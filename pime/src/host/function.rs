@@ -32,7 +32,8 @@ use tokio::task::AbortHandle;
 use super::arguments::{collect_args, current_context};
 use super::scope::{self, HostCall};
 use super::spec::{
-    ArgError, AsyncBody, HostArgs, HostBody, HostFunctionSpec, HostFuture, PlainBody,
+    ArgError, AsyncBody, HostArgs, HostBody, HostFunctionSpec, HostFuture, LocalHostFuture,
+    PlainBody,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool;
@@ -165,15 +166,7 @@ impl HostFunction {
                         shared.spec.name
                     )));
                 }
-                let future = start_async(py, shared, body, host_args)?;
-                let runtime = &shared.runtime;
-                // Driven on this thread, which is marked as in a host call: a task-local
-                // only when there is context or a span to carry.
-                if call.carries_nothing() {
-                    scope::marked(|| pool::block_on_lending(py, runtime, future))
-                } else {
-                    scope::marked(|| pool::block_on_lending(py, runtime, call.scope(future)))
-                }
+                run_async_here(py, shared, body, host_args, call)?
             }
         };
         outcome_to_python(py, shared, outcome)
@@ -265,15 +258,44 @@ impl AbortOnDone {
     }
 }
 
-/// Decodes the arguments of an `async fn` and makes its future (a panic in either,
-/// in a `Deserialize` say, is its error too).
+/// Runs an `async fn` host function for a sync call: its future, made on this
+/// thread's stack, is driven here to its end (GIL released), the thread marked as in
+/// a host call, and a task-local only when there is context or a span to carry. A
+/// panic anywhere in it (a `Deserialize` of an argument, the future) is its error.
+/// `Err`: its arguments did not decode (a `TypeError`).
+fn run_async_here(
+    py: Python<'_>,
+    shared: &FunctionShared,
+    body: &AsyncBody,
+    host_args: HostArgs,
+    mut call: HostCall,
+) -> PyResult<Result<Value>> {
+    let runtime = &shared.runtime;
+    let names = shared.names();
+    let mut drive = |future: LocalHostFuture<'_>| {
+        let future = CatchUnwind { future, names };
+        let call = std::mem::take(&mut call);
+        if call.carries_nothing() {
+            scope::marked(|| pool::block_on_lending(py, runtime, future))
+        } else {
+            scope::marked(|| pool::block_on_lending(py, runtime, call.scope(future)))
+        }
+    };
+    match std::panic::catch_unwind(AssertUnwindSafe(|| (body.here)(host_args, &mut drive))) {
+        Ok(ran) => ran.map_err(type_error),
+        Err(payload) => Ok(Err(panicked(names, payload))),
+    }
+}
+
+/// Decodes the arguments of an `async fn` and makes its future for an `aio` call (a
+/// panic in either, in a `Deserialize` say, is its error too).
 fn start_async(
     py: Python<'_>,
     shared: &FunctionShared,
-    body: &Arc<AsyncBody>,
+    body: &AsyncBody,
     host_args: HostArgs,
-) -> PyResult<CatchUnwind> {
-    match std::panic::catch_unwind(AssertUnwindSafe(|| body(host_args))) {
+) -> PyResult<CatchUnwind<HostFuture>> {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| (body.spawned)(host_args))) {
         Ok(future) => Ok(CatchUnwind {
             future: future.map_err(type_error)?,
             names: shared.names(),
@@ -378,6 +400,10 @@ fn outcome_to_python(
     outcome: Result<Value>,
 ) -> PyResult<Py<PyAny>> {
     let value = outcome.map_err(|error| host_error(py, &error))?;
+    if let Value::Unit = value {
+        // What most host functions that only act return, without the converter.
+        return Ok(py.None());
+    }
     value::to_python(py, &value, &shared.qualified)
         .map(Bound::unbind)
         .map_err(|error| host_error(py, &error))
@@ -418,19 +444,19 @@ fn panicked(
 }
 
 /// A host future whose panic becomes its error.
-struct CatchUnwind {
-    future: HostFuture,
+struct CatchUnwind<F> {
+    future: F,
     /// The module and the function, for the message.
     names: (&'static str, &'static str),
 }
 
-impl Future for CatchUnwind {
+impl<F: Future<Output = Result<Value>> + Unpin> Future for CatchUnwind<F> {
     type Output = Result<Value>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let future = &mut this.future;
-        match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut *future).poll(cx))) {
             Ok(poll) => poll,
             Err(payload) => Poll::Ready(Err(panicked(this.names, payload))),
         }

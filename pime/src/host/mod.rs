@@ -25,6 +25,6 @@ mod spec;
 pub(crate) use module::HostRegistration;
 pub use scope::context;
 pub use spec::{
-    ArgError, AsyncBody, HostArgs, HostBody, HostFunctionSpec, HostFuture, HostModule, HostSpec,
-    PlainBody,
+    ArgError, AsyncBody, Drive, DrivenBody, HostArgs, HostBody, HostFunctionSpec, HostFuture,
+    HostModule, HostSpec, LocalHostFuture, PlainBody, SpawnedBody,
 };

@@ -74,9 +74,42 @@ pub type HostFuture = Pin<Box<dyn Future<Output = Result<Value>> + Send>>;
 #[doc(hidden)]
 pub type PlainBody = dyn Fn(HostArgs) -> std::result::Result<Result<Value>, ArgError> + Send + Sync;
 
-/// The body of an `async fn` host function: decodes the arguments, makes the future.
+/// A host future driven where it was made, borrowed from the body's stack.
 #[doc(hidden)]
-pub type AsyncBody = dyn Fn(HostArgs) -> std::result::Result<HostFuture, ArgError> + Send + Sync;
+pub type LocalHostFuture<'a> = Pin<&'a mut (dyn Future<Output = Result<Value>> + Send + 'a)>;
+
+/// What a sync call of an `async fn` does with its future: drives it to its end on
+/// the calling thread.
+#[doc(hidden)]
+pub type Drive<'d> = dyn for<'a> FnMut(LocalHostFuture<'a>) -> Result<Value> + 'd;
+
+/// How a sync call runs an `async fn`: the future, pinned on the body's stack (no
+/// allocation, the implementation borrowed), goes to the [`Drive`], whose result
+/// the body returns.
+#[doc(hidden)]
+pub type DrivenBody =
+    dyn Fn(HostArgs, &mut Drive<'_>) -> std::result::Result<Result<Value>, ArgError> + Send + Sync;
+
+/// How an `aio` call runs an `async fn`: the future, boxed, to be spawned on the
+/// runtime.
+#[doc(hidden)]
+pub type SpawnedBody = dyn Fn(HostArgs) -> std::result::Result<HostFuture, ArgError> + Send + Sync;
+
+/// The bodies of an `async fn` host function: each decodes the arguments and makes
+/// the future.
+#[doc(hidden)]
+pub struct AsyncBody {
+    /// For a sync call.
+    pub here: Box<DrivenBody>,
+    /// For an `aio` call.
+    pub spawned: Box<SpawnedBody>,
+}
+
+impl fmt::Debug for AsyncBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AsyncBody")
+    }
+}
 
 /// A host function's body: it decodes the arguments (an [`ArgError`] becomes Python's
 /// `TypeError`), then calls the trait method.

@@ -72,10 +72,11 @@ impl CallSpan {
         {
             static CALL_SPAN: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
             let span = super::context_vars::get(py, &CALL_SPAN, "_pime_runtime", "CALL_SPAN")?;
-            let span = span
-                .cast::<PySpan>()
-                .ok()
-                .map(|span| span.get().span.clone());
+            let span = span.and_then(|span| {
+                span.cast::<PySpan>()
+                    .ok()
+                    .map(|span| span.get().span.clone())
+            });
             Ok(CallSpan { span })
         }
         #[cfg(not(feature = "tracing"))]

@@ -5,14 +5,15 @@
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
-/// The value of the context variable `attribute` of `module` in the running context
-/// (its default when it is not set). `var` caches the variable.
+/// The value of the context variable `attribute` of `module` in the running context,
+/// `None` when it is Python's `None` (the default of both variables, when no call
+/// set them). `var` caches the variable.
 pub(crate) fn get<'py>(
     py: Python<'py>,
     var: &'static PyOnceLock<Py<PyAny>>,
     module: &str,
     attribute: &str,
-) -> PyResult<Bound<'py, PyAny>> {
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     let var = var.get_or_try_init(py, || {
         super::sources::register(py)?;
         Ok::<_, PyErr>(py.import(module)?.getattr(attribute)?.unbind())
@@ -27,5 +28,6 @@ pub(crate) fn get<'py>(
         return Err(PyErr::fetch(py));
     }
     // SAFETY: `value` is a new, non-null reference owned from here on.
-    Ok(unsafe { Bound::from_owned_ptr(py, value) })
+    let value = unsafe { Bound::from_owned_ptr(py, value) };
+    Ok((!value.is_none()).then_some(value))
 }
