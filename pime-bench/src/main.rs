@@ -13,6 +13,7 @@ mod config;
 mod convert;
 mod drive;
 mod floor;
+mod hop;
 mod machine;
 mod malloc;
 mod naive;

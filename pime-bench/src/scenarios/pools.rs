@@ -11,7 +11,7 @@ use crate::drive::{self, BenchResult};
 use crate::report::{Row, Section, Source, Target};
 use crate::scenarios::Context;
 use crate::stats::{micros, rate, Summary};
-use crate::{floor, naive, via_pime};
+use crate::{floor, hop, naive, via_pime};
 
 /// What one contender measured at one pool size.
 struct Figures {
@@ -28,6 +28,8 @@ pub fn run(context: &Context) -> BenchResult<Section> {
         sizes.pool_calls,
         floor::total(&context.broker, &request, sizes.pool_calls)?,
     );
+
+    let hop_rate = hop_figures(context)?;
 
     let mut section = Section::default();
     let mut at_largest = None;
@@ -46,12 +48,34 @@ pub fn run(context: &Context) -> BenchResult<Section> {
         floor: Some(floor_rate),
         naive: None,
     });
-    section.targets.push(Target::at_least(
-        Source::AnyPool,
-        "default pool throughput vs the floor's sequential rate",
-        default.calls_per_second / floor_rate,
-        0.25,
-    ));
+    section.rows.push(Row {
+        scenario: format!("8 Rust-only hop, no Python ({calls} calls, {in_flight} in flight)"),
+        metric: "calls/s",
+        pooled: Some(hop_rate),
+        exclusive: None,
+        floor: Some(floor_rate),
+        naive: None,
+    });
+    section.targets.extend([
+        Target::at_least(
+            Source::AnyPool,
+            "default pool throughput vs the floor's sequential rate",
+            default.calls_per_second / floor_rate,
+            0.25,
+        ),
+        Target::at_least(
+            Source::Extra,
+            "a Rust-only thread hop (no Python) vs the floor's sequential rate",
+            hop_rate / floor_rate,
+            0.25,
+        ),
+        Target::at_least(
+            Source::Extra,
+            "default pool throughput vs the Rust-only thread hop",
+            default.calls_per_second / hop_rate,
+            0.25,
+        ),
+    ]);
     if let Some((pool, pime, naive)) = at_largest {
         section.targets.extend([
             Target::at_least(
@@ -81,7 +105,7 @@ pub fn run(context: &Context) -> BenchResult<Section> {
         ]);
     }
     section.notes.push(format!(
-        "pool rows: PIME with .thread_pool(N, N), naive on a runtime with max_blocking_threads(N); throughput with {in_flight} no-op calls in flight ({calls} calls after a warm-up pass), latency over {} sequential calls; the default-pool row's floor is the floor's sequential rate.",
+        "pool rows: PIME with .thread_pool(N, N), naive on a runtime with max_blocking_threads(N); throughput with {in_flight} no-op calls in flight ({calls} calls after a warm-up pass), latency over {} sequential calls; the default-pool row's floor is the floor's sequential rate; the Rust-only hop: 1000 tokio tasks send to one plain thread that answers each through a oneshot at once (no Python: the dispatch any thread hop pays).",
         sizes.pool_latency_calls
     ));
     Ok(section)
@@ -128,6 +152,25 @@ fn pime_figures(context: &Context, pool: Option<u32>) -> BenchResult<Figures> {
             latency,
         })
     })
+}
+
+/// Calls/s of the Rust-only hop with the same calls in flight.
+fn hop_figures(context: &Context) -> BenchResult<f64> {
+    let sizes = &context.sizes;
+    let hop = std::sync::Arc::new(hop::Hop::start()?);
+    let (calls, in_flight) = (sizes.pool_calls, sizes.in_flight);
+    let wall = context.runtime.block_on(async {
+        let next = {
+            let hop = std::sync::Arc::clone(&hop);
+            move || hop.call()
+        };
+        drive::concurrent((calls / 10).max(in_flight), in_flight, next.clone()).await?;
+        drive::concurrent(calls, in_flight, next).await
+    })?;
+    std::sync::Arc::into_inner(hop)
+        .ok_or("the hop is still shared")?
+        .stop()?;
+    Ok(rate(calls, wall))
 }
 
 /// The naive contender's figures on a runtime whose blocking pool has `threads`.

@@ -11,6 +11,7 @@ use super::stream::PyStream;
 use crate::engine::state::{self, Launch};
 use crate::error::{Error, ErrorKind, Result};
 use crate::jobs::{Envelope, Interrupt, ReloadRequest, ReplyTo};
+use crate::pool::spin;
 use crate::task::PyTask;
 
 /// How many streamed items may wait for the caller before the generator pauses.
@@ -69,15 +70,36 @@ async fn run(
         launch.submit(task, None, interrupt).await?;
         return Ok(None);
     }
-    let (reply, outcome) = oneshot::channel();
+    let (reply, mut outcome) = oneshot::channel();
     launch
         .submit(task, Some(ReplyTo::Once(reply)), interrupt)
         .await?;
-    outcome.await.unwrap_or_else(|_| {
+    let outcome = match wait_briefly(launch, &mut outcome) {
+        Some(outcome) => outcome,
+        None => outcome.await,
+    };
+    outcome.unwrap_or_else(|_| {
         Err(Error::engine_state(
             "the PIME engine stopped before the task finished",
         ))
     })
+}
+
+/// A lone call (the only task admitted: a caller making one call at a time) polls
+/// for its reply for a moment before its task parks: a quick broker answers within
+/// microseconds, and the caller's thread is then still running, where a parked tokio
+/// worker would take tens of µs to wake on a small VM. The same bounded spin as the
+/// pool's workers (`pool/spin.rs`); with other tasks in flight it is skipped, so a
+/// busy runtime's threads never wait here.
+fn wait_briefly<T>(
+    launch: &Launch,
+    outcome: &mut oneshot::Receiver<T>,
+) -> Option<std::result::Result<T, oneshot::error::RecvError>> {
+    if !launch.alone() {
+        return None;
+    }
+    // A closed channel is left to the `await` that follows, which reports it.
+    spin::poll_briefly(|| outcome.try_recv().ok()).map(Ok)
 }
 
 /// `500ms`, `2s`.

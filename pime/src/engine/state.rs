@@ -130,6 +130,12 @@ impl Launch {
         }
     }
 
+    /// Whether the task just sent is the only one admitted (see
+    /// `client::call::wait_briefly`).
+    pub(crate) fn alone(&self) -> bool {
+        self.in_flight.alone()
+    }
+
     /// Puts `envelope` in the engine thread's queue (unless that thread is the one
     /// waiting for the host function sending it).
     pub(crate) fn send(&self, envelope: Envelope) -> Result<()> {

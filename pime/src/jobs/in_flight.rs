@@ -86,6 +86,12 @@ impl InFlight {
         }
     }
 
+    /// Whether at most one task is admitted (queued or running): a caller making one
+    /// call at a time.
+    pub(crate) fn alone(&self) -> bool {
+        self.live.load(Ordering::Relaxed) <= 1
+    }
+
     /// Refuses admissions from now on; callers waiting for room get an error.
     pub(crate) fn close(&self) {
         self.permits.close();

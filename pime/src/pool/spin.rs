@@ -7,9 +7,14 @@
 //! polling and skip that wake-up (`pime-bench/README.md` has the figures). Yielding
 //! rather than `spin_loop` keeps a thread that shares the core from waiting.
 //!
+//! The caller's side does the same for the reply when it is the only call in flight
+//! (`client/call.rs`): a parked tokio worker takes as long to wake as a parked pool
+//! worker.
+//!
 //! The cost: after its last task, the engine thread and at most one pool worker each
 //! keep one core busy for up to [`SPIN_BEFORE_PARKING`] (yielding it to any other
-//! runnable thread) — at most 60 µs of CPU per idle period, nothing while busy.
+//! runnable thread) — at most 60 µs of CPU per idle period, nothing while busy; a
+//! lone call's thread up to as long per call.
 
 use std::time::{Duration, Instant};
 
