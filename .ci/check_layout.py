@@ -18,7 +18,7 @@ LAYERS = [
     {"pool", "interpreters"},
     {"jobs"},
     {"python"},
-    {"value", "error", "task", "stats", "waiting"},
+    {"value", "error", "task", "stats", "waiting", "spin"},
 ]
 USE = re.compile(r"\b(crate|super)((?:::\w+)+)(?:::\{([^}]*)\})?")
 

@@ -116,6 +116,7 @@ mod interpreters;
 mod jobs;
 mod pool;
 mod python;
+mod spin;
 mod stats;
 mod task;
 mod value;

@@ -11,7 +11,7 @@ use super::stream::PyStream;
 use crate::engine::state::{self, Launch};
 use crate::error::{Error, ErrorKind, Result};
 use crate::jobs::{Envelope, Interrupt, ReloadRequest, ReplyTo};
-use crate::pool::spin;
+use crate::spin;
 use crate::task::PyTask;
 
 /// How many streamed items may wait for the caller before the generator pauses.

@@ -15,10 +15,11 @@ use crate::interpreters::Reloads;
 use crate::jobs::{
     check_callable, BrokerCall, Envelope, Job, JobSettings, ReloadRequest, SharedBroker, Submission,
 };
-use crate::pool::{gil_handoff, spin};
+use crate::pool::gil_handoff;
 use crate::python::coroutines::cancel_now;
 use crate::python::exceptions::{exec_error, exec_error_in};
 use crate::python::sources;
+use crate::spin;
 
 /// The engine loop's state for one launch.
 pub(crate) struct EngineLoop<'py> {

@@ -29,6 +29,7 @@ use super::InterpreterConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::jobs::{JobSettings, Submission, Ticket};
 use crate::python::exceptions::panic_to_error;
+use crate::spin;
 use crate::waiting::{Alive, Census};
 
 /// A pooled task and the reload that was the latest when it was sent.
@@ -47,6 +48,9 @@ struct Shared {
     /// Set when `stop` gave up on the running tasks: a worker then fails whatever it
     /// takes from the queue instead of running it.
     abandoned: AtomicBool,
+    /// Set while an idle worker polls the queue before it blocks: one at a time, as in
+    /// the thread pool (more pollers would only take the cores from each other).
+    polling: AtomicBool,
 }
 
 /// The callers' way into the pool (published while the engine is online).
@@ -76,6 +80,7 @@ impl InterpreterPool {
             reloads: Arc::clone(&reloads),
             census: Census::default(),
             abandoned: AtomicBool::new(false),
+            polling: AtomicBool::new(false),
         });
         let pool = InterpreterPool {
             shared: Arc::clone(&shared),
@@ -207,6 +212,19 @@ enum Next {
 /// Waits (GIL released) for the next task or a reload, a reload first; `None` once the
 /// queue is closed and empty.
 fn next(shared: &Shared, nudges: &async_channel::Receiver<()>) -> Option<Next> {
+    // Back-to-back calls find a worker still polling (see `spin.rs`).
+    if !shared.polling.swap(true, Ordering::AcqRel) {
+        let polled = spin::poll_briefly(|| {
+            if nudges.try_recv().is_ok() {
+                return Some(Next::Reload);
+            }
+            shared.tasks.try_recv().ok().map(Next::Task)
+        });
+        shared.polling.store(false, Ordering::Release);
+        if polled.is_some() {
+            return polled;
+        }
+    }
     futures_executor::block_on(async {
         tokio::select! {
             biased;

@@ -5,17 +5,15 @@
 //! * `scheduler`: which worker takes the next task, and when a parked one is woken
 //!   (at most one searching worker; draining under one GIL hold).
 //! * `lending`: a worker waiting in a sync host call lends its place in the pool.
-//! * `spin`: polling for the next task for a moment before parking.
 //! * `gil_handoff`: asking for the GIL promptly when a task is waiting to start
 //!   (also used by the engine thread).
 //!
 //! May use: `jobs` (a worker runs a [`Job`](crate::jobs::Job)), `python`, `task`,
-//! `error`, `waiting`. Used by `engine`, which starts and stops the pool.
+//! `error`, `waiting`, `spin`. Used by `engine`, which starts and stops the pool.
 
 pub(crate) mod gil_handoff;
 mod lending;
 mod scheduler;
-pub(crate) mod spin;
 mod workers;
 
 pub use gil_handoff::DEFAULT_GIL_REQUEST_INTERVAL;

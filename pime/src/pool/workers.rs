@@ -31,11 +31,11 @@ use pyo3::prelude::*;
 
 use super::gil_handoff;
 use super::scheduler::{Parked, Parker, Scheduler};
-use super::spin::SPIN_BEFORE_PARKING;
 use crate::error::{Error, ErrorKind, Result};
 use crate::jobs::{Job, JobSettings, SharedBroker, Submission};
 use crate::python::exceptions::panic_to_error;
 use crate::python::sources;
+use crate::spin::SPIN_BEFORE_PARKING;
 use crate::waiting::{Alive, Census};
 
 /// The stack of a worker thread: what a thread started by Python gets on Linux by

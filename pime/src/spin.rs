@@ -1,6 +1,7 @@
 //! Spinning briefly before parking: a thread that has just finished a task polls for
 //! the next one for a few microseconds (yielding the CPU between polls, with the GIL
-//! released) before it blocks.
+//! released) before it blocks: a pool's searcher, a subinterpreter worker, the engine
+//! thread.
 //!
 //! Waking a parked thread costs tens of µs on a small VM (the idle vCPU has to be
 //! woken), which is most of a no-op call; back-to-back calls find the thread still
