@@ -12,10 +12,11 @@
 //! (`client/call.rs`): a parked tokio worker takes as long to wake as a parked pool
 //! worker.
 //!
-//! The cost: after its last task, the engine thread and at most one pool worker each
-//! keep one core busy for up to [`SPIN_BEFORE_PARKING`] (yielding it to any other
-//! runnable thread) — at most 60 µs of CPU per idle period, nothing while busy; a
-//! lone call's thread up to as long per call.
+//! The cost: after its last task, the engine thread, at most one pool worker and at
+//! most one subinterpreter worker each keep one core busy for up to
+//! [`SPIN_BEFORE_PARKING`] (yielding it to any other runnable thread) — at most 90 µs
+//! of CPU per idle period, nothing while busy; a lone call's thread up to 30 µs per
+//! call.
 
 use std::time::{Duration, Instant};
 

@@ -89,7 +89,7 @@ async fn run(
 /// for its reply for a moment before its task parks: a quick broker answers within
 /// microseconds, and the caller's thread is then still running, where a parked tokio
 /// worker would take tens of µs to wake on a small VM. The same bounded spin as the
-/// pool's workers (`pool/spin.rs`); with other tasks in flight it is skipped, so a
+/// pool's workers (`spin.rs`); with other tasks in flight it is skipped, so a
 /// busy runtime's threads never wait here.
 fn wait_briefly<T>(
     launch: &Launch,

@@ -32,14 +32,6 @@ pub(super) fn collect_args(
     }
     let mut values: Vec<Option<Value>> = Vec::with_capacity(params.len());
     values.resize_with(params.len(), || None);
-    if args.is_empty() && kwargs.is_none_or(|kwargs| kwargs.is_empty()) {
-        // No arguments (a no-op probe, a getter): nothing to walk.
-        return Ok(HostArgs {
-            function: spec.name,
-            params,
-            values,
-        });
-    }
     for (index, arg) in args.iter().enumerate() {
         values[index] = Some(convert_arg(name, params[index], &arg)?);
     }
