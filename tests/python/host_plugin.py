@@ -142,6 +142,12 @@ def check_stub(name, stub):
         "doc": module.__doc__,
         "function_docs": {n: getattr(module, n).__doc__ for n in functions},
         "aio_docs": {n: getattr(module.aio, n).__doc__ for n in awaitables},
+        # What introspection sees: each function's name and module.
+        "names": {
+            n: [getattr(module, n).__name__, getattr(module, n).__module__, callable(getattr(module, n))]
+            for n in functions
+        },
+        "aio_names": {n: [getattr(module.aio, n).__name__, getattr(module.aio, n).__module__] for n in awaitables},
     }
 
 

@@ -412,6 +412,14 @@ async fn scenario() {
         field(field(&checked, "aio_docs"), "get_user"),
         &s("The user with this id.")
     );
+    assert_eq!(
+        field(field(&checked, "names"), "get_user"),
+        &Value::Seq(vec![s("get_user"), s("app"), Value::Bool(true)])
+    );
+    assert_eq!(
+        field(field(&checked, "aio_names"), "get_user"),
+        &Value::Seq(vec![s("get_user"), s("app")])
+    );
     assert!(AppHost::<MyApp>::PYTHON_STUB.contains("def get_user(id: int) -> Any:"));
     assert!(AppHost::<MyApp>::PYTHON_STUB.contains("async def get_user(id: int) -> Any:"));
     assert!(AppHost::<MyApp>::PYTHON_STUB

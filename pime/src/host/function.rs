@@ -1,4 +1,4 @@
-//! The Python objects of a host module's functions, and the two ways a call waits.
+//! What a call of a host function does, and the two ways it waits.
 //!
 //! * `app.get_user(id=1)`: on the calling thread. A plain `fn` runs right there with
 //!   the GIL released; an `async fn`'s future is driven there by the engine's tokio
@@ -24,12 +24,12 @@ use arc_swap::ArcSwapOption;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyModule, PyTuple};
+use pyo3::types::PyModule;
 use serde_value::Value;
 use tokio::runtime::Handle;
 use tokio::task::AbortHandle;
 
-use super::arguments::{collect_args, current_context};
+use super::arguments::{collect_args, current_context, CallArgs};
 use super::scope::{self, HostCall};
 use super::spec::{
     ArgError, AsyncBody, HostArgs, HostBody, HostFunctionSpec, HostFuture, LocalHostFuture,
@@ -61,6 +61,11 @@ impl FunctionShared {
     /// The module's and the function's names.
     fn names(&self) -> (&'static str, &'static str) {
         (self.module, self.spec.name)
+    }
+
+    /// The Python name.
+    pub(crate) fn name(&self) -> &'static str {
+        self.spec.name
     }
 
     /// The docstring (the method's doc comment).
@@ -119,19 +124,6 @@ impl FunctionShared {
     }
 }
 
-/// `module.name(...)`: a call that waits on the calling thread.
-// `dict`: each instance carries its function's docstring as `__doc__`.
-#[pyclass(frozen, dict, module = "pime", name = "host_function")]
-pub(crate) struct HostFunction {
-    pub(crate) shared: Arc<FunctionShared>,
-}
-
-/// `module.aio.name(...)`: a call that returns an awaitable.
-#[pyclass(frozen, dict, module = "pime", name = "aio_host_function")]
-pub(crate) struct AioHostFunction {
-    pub(crate) shared: Arc<FunctionShared>,
-}
-
 /// Aborts a spawned host future: the done-callback of an `aio` call's asyncio future
 /// (when the future is done because it was settled, the task has ended already).
 #[pyclass(frozen, module = "pime")]
@@ -139,116 +131,86 @@ struct AbortOnDone {
     abort: AbortHandle,
 }
 
-#[pymethods]
-impl HostFunction {
-    #[pyo3(signature = (*args, **kwargs))]
-    fn __call__(
-        &self,
-        py: Python<'_>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Py<PyAny>> {
-        let Some(shared) = self.shared.current() else {
-            return Err(self.shared.gone(py));
-        };
-        let shared = &*shared;
-        let host_args = collect_args(&shared.spec, &shared.qualified, args, kwargs)?;
-        let call = HostCall::here(current_context(py)?, CallSpan::of_python_caller(py)?);
-        let outcome = match &shared.spec.body {
-            HostBody::Sync(body) => run_plain(py, shared, body, host_args, call)?,
-            HostBody::Async(body) => {
-                if sources::is_event_loop_thread() {
-                    return Err(PyRuntimeError::new_err(format!(
-                        "{0}() would block the engine's event loop while it waits: use \
-                         `await {1}.aio.{2}(...)` in async code",
-                        shared.qualified,
-                        shared.qualified.rsplit_once('.').map_or("", |(m, _)| m),
-                        shared.spec.name
-                    )));
-                }
-                run_async_here(py, shared, body, host_args, call)?
+/// `module.name(...)`: a call that waits on the calling thread.
+pub(super) fn call_here(
+    py: Python<'_>,
+    function: &Arc<FunctionShared>,
+    call: &CallArgs<'_, '_>,
+) -> PyResult<Py<PyAny>> {
+    let Some(shared) = function.current() else {
+        return Err(function.gone(py));
+    };
+    let shared = &*shared;
+    let host_args = collect_args(&shared.spec, &shared.qualified, call)?;
+    let call = HostCall::here(current_context(py)?, CallSpan::of_python_caller(py)?);
+    let outcome = match &shared.spec.body {
+        HostBody::Sync(body) => run_plain(py, shared, body, host_args, call)?,
+        HostBody::Async(body) => {
+            if sources::is_event_loop_thread() {
+                return Err(PyRuntimeError::new_err(format!(
+                    "{0}() would block the engine's event loop while it waits: use \
+                     `await {1}.aio.{2}(...)` in async code",
+                    shared.qualified, shared.module, shared.spec.name
+                )));
             }
-        };
-        outcome_to_python(py, shared, outcome)
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<host function {}>", self.shared.qualified)
-    }
-
-    #[getter]
-    fn __name__(&self) -> &'static str {
-        self.shared.spec.name
-    }
+            run_async_here(py, shared, body, host_args, call)?
+        }
+    };
+    outcome_to_python(py, shared, outcome)
 }
 
-#[pymethods]
-impl AioHostFunction {
-    #[pyo3(signature = (*args, **kwargs))]
-    fn __call__<'py>(
-        &self,
-        py: Python<'py>,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Some(shared) = self.shared.current() else {
-            return Err(self.shared.gone(py));
-        };
-        let shared = &*shared;
-        let Some(event_loop) = running_loop(py)? else {
-            return Err(PyRuntimeError::new_err(format!(
-                "{0}.aio.{1}() returns an awaitable for async code (no event loop runs in \
-                 this thread): call `{2}()` from sync code",
-                shared.qualified.rsplit_once('.').map_or("", |(m, _)| m),
-                shared.spec.name,
-                shared.qualified
-            )));
-        };
-        let host_args = collect_args(&shared.spec, &shared.qualified, args, kwargs)?;
-        let call = HostCall::here(current_context(py)?, CallSpan::of_python_caller(py)?);
-        let awaitable = event_loop.call_method0("create_future")?;
-        let future = match &shared.spec.body {
-            HostBody::Async(body) => start_async(py, shared, body, host_args)?,
-            // A plain `fn` is quick by contract: it runs here, and the awaitable is
-            // settled before it is returned.
-            HostBody::Sync(body) => {
-                let outcome = run_plain(py, shared, body, host_args, call)?;
-                let (ok, value) = settlement(py, shared, outcome);
-                settle(py, &event_loop, &awaitable, ok, value)?;
-                return Ok(awaitable);
-            }
-        };
-        let future = call.scope(future);
-        // Held weakly: an awaitable nobody holds any more (never awaited, or its task
-        // is gone) is collected, and its finalizer drops the Rust future.
-        let completion = Completion {
-            event_loop: event_loop.unbind(),
-            awaitable: weakref(py, "ref")?.call1((&awaitable,))?.unbind(),
-            shared: Arc::clone(shared),
-        };
-        let task = shared.runtime.spawn(async move {
-            let outcome = future.await;
-            completion.settle(outcome);
-        });
-        let abort = Bound::new(
-            py,
-            AbortOnDone {
-                abort: task.abort_handle(),
-            },
-        )?;
-        awaitable.call_method1("add_done_callback", (&abort,))?;
-        weakref(py, "finalize")?.call1((&awaitable, abort, py.None()))?;
-        Ok(awaitable)
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<awaitable host function {}>", self.shared.qualified)
-    }
-
-    #[getter]
-    fn __name__(&self) -> &'static str {
-        self.shared.spec.name
-    }
+/// `module.aio.name(...)`: a call that returns an awaitable.
+pub(super) fn call_aio<'py>(
+    py: Python<'py>,
+    function: &Arc<FunctionShared>,
+    call: &CallArgs<'_, 'py>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let Some(shared) = function.current() else {
+        return Err(function.gone(py));
+    };
+    let shared = &*shared;
+    let Some(event_loop) = running_loop(py)? else {
+        return Err(PyRuntimeError::new_err(format!(
+            "{0}.aio.{1}() returns an awaitable for async code (no event loop runs in \
+             this thread): call `{2}()` from sync code",
+            shared.module, shared.spec.name, shared.qualified
+        )));
+    };
+    let host_args = collect_args(&shared.spec, &shared.qualified, call)?;
+    let call = HostCall::here(current_context(py)?, CallSpan::of_python_caller(py)?);
+    let awaitable = event_loop.call_method0("create_future")?;
+    let future = match &shared.spec.body {
+        HostBody::Async(body) => start_async(shared, body, host_args)?,
+        // A plain `fn` is quick by contract: it runs here, and the awaitable is
+        // settled before it is returned.
+        HostBody::Sync(body) => {
+            let outcome = run_plain(py, shared, body, host_args, call)?;
+            let (ok, value) = settlement(py, shared, outcome);
+            settle(py, &event_loop, &awaitable, ok, value)?;
+            return Ok(awaitable);
+        }
+    };
+    let future = call.scope(future);
+    // Held weakly: an awaitable nobody holds any more (never awaited, or its task
+    // is gone) is collected, and its finalizer drops the Rust future.
+    let completion = Completion {
+        event_loop: event_loop.unbind(),
+        awaitable: weakref(py, "ref")?.call1((&awaitable,))?.unbind(),
+        shared: Arc::clone(shared),
+    };
+    let task = shared.runtime.spawn(async move {
+        let outcome = future.await;
+        completion.settle(outcome);
+    });
+    let abort = Bound::new(
+        py,
+        AbortOnDone {
+            abort: task.abort_handle(),
+        },
+    )?;
+    awaitable.call_method1("add_done_callback", (&abort,))?;
+    weakref(py, "finalize")?.call1((&awaitable, abort, py.None()))?;
+    Ok(awaitable)
 }
 
 #[pymethods]
@@ -260,8 +222,8 @@ impl AbortOnDone {
 
 /// Runs an `async fn` host function for a sync call: its future, made on this
 /// thread's stack, is driven here to its end (GIL released), the thread marked as in
-/// a host call, and a task-local only when there is context or a span to carry. A
-/// panic anywhere in it (a `Deserialize` of an argument, the future) is its error.
+/// a host call, and a task-local only when there is context or a span to carry. (A
+/// panic in it unwinds to the call's entry, which raises it as `pime.HostError`.)
 /// `Err`: its arguments did not decode (a `TypeError`).
 fn run_async_here(
     py: Python<'_>,
@@ -271,9 +233,7 @@ fn run_async_here(
     mut call: HostCall,
 ) -> PyResult<Result<Value>> {
     let runtime = &shared.runtime;
-    let names = shared.names();
     let mut drive = |future: LocalHostFuture<'_>| {
-        let future = CatchUnwind { future, names };
         let call = std::mem::take(&mut call);
         if call.carries_nothing() {
             scope::marked(|| pool::block_on_lending(py, runtime, future))
@@ -281,27 +241,21 @@ fn run_async_here(
             scope::marked(|| pool::block_on_lending(py, runtime, call.scope(future)))
         }
     };
-    match std::panic::catch_unwind(AssertUnwindSafe(|| (body.here)(host_args, &mut drive))) {
-        Ok(ran) => ran.map_err(type_error),
-        Err(payload) => Ok(Err(panicked(names, payload))),
-    }
+    (body.here)(host_args, &mut drive).map_err(type_error)
 }
 
-/// Decodes the arguments of an `async fn` and makes its future for an `aio` call (a
-/// panic in either, in a `Deserialize` say, is its error too).
+/// Decodes the arguments of an `async fn` and makes its future for an `aio` call: a
+/// panic when it is polled, on the runtime, is its error (one in making it unwinds to
+/// the call's entry).
 fn start_async(
-    py: Python<'_>,
     shared: &FunctionShared,
     body: &AsyncBody,
     host_args: HostArgs,
 ) -> PyResult<CatchUnwind<HostFuture>> {
-    match std::panic::catch_unwind(AssertUnwindSafe(|| (body.spawned)(host_args))) {
-        Ok(future) => Ok(CatchUnwind {
-            future: future.map_err(type_error)?,
-            names: shared.names(),
-        }),
-        Err(payload) => Err(host_error(py, &panicked(shared.names(), payload))),
-    }
+    Ok(CatchUnwind {
+        future: (body.spawned)(host_args).map_err(type_error)?,
+        names: shared.names(),
+    })
 }
 
 /// `weakref.<name>`.
@@ -314,7 +268,8 @@ fn weakref<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
 }
 
 /// Runs a plain `fn` host function on this thread, GIL released, inside `call` and
-/// the runtime's context. `Err`: its arguments did not decode (a `TypeError`).
+/// the runtime's context (a panic unwinds to the call's entry, as above). `Err`: its
+/// arguments did not decode (a `TypeError`).
 fn run_plain(
     py: Python<'_>,
     shared: &FunctionShared,
@@ -324,14 +279,11 @@ fn run_plain(
 ) -> PyResult<Result<Value>> {
     let body = Arc::clone(body);
     let runtime = shared.runtime.clone();
-    let ran = py.detach(move || {
+    py.detach(move || {
         let _runtime = runtime.enter();
-        call.sync_scope(|| std::panic::catch_unwind(AssertUnwindSafe(|| body(host_args))))
-    });
-    match ran {
-        Ok(decoded) => decoded.map_err(type_error),
-        Err(payload) => Ok(Err(panicked(shared.names(), payload))),
-    }
+        call.sync_scope(|| body(host_args))
+    })
+    .map_err(type_error)
 }
 
 /// Where an `aio` call's outcome goes.
@@ -401,7 +353,9 @@ fn outcome_to_python(
 ) -> PyResult<Py<PyAny>> {
     let value = outcome.map_err(|error| host_error(py, &error))?;
     if let Value::Unit = value {
-        // What most host functions that only act return, without the converter.
+        // What most host functions that only act return, without the converter (and
+        // without the generic drop of a `Value`: a unit holds nothing).
+        std::mem::forget(value);
         return Ok(py.None());
     }
     value::to_python(py, &value, &shared.qualified)
@@ -428,6 +382,15 @@ pub(crate) fn host_error(py: Python<'_>, error: &Error) -> PyErr {
 
 fn type_error(error: ArgError) -> PyErr {
     PyTypeError::new_err(error.0)
+}
+
+/// The `pime.HostError` of a panic in a call of `shared`'s function.
+pub(super) fn panic_error(
+    py: Python<'_>,
+    shared: &FunctionShared,
+    payload: Box<dyn std::any::Any + Send>,
+) -> PyErr {
+    host_error(py, &panicked(shared.names(), payload))
 }
 
 fn panicked(

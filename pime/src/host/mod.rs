@@ -4,8 +4,9 @@
 //!   parameters, and type-erased bodies that decode the arguments and call the trait).
 //! * `module`: registering a module in `sys.modules` before the broker is imported;
 //!   names that clash are refused.
-//! * `function`: the Python objects (`app.get_user`, `app.aio.get_user`) and the two
-//!   ways a call waits: a sync call blocks its thread with the GIL released (a pool
+//! * `callable`: the Python objects (`app.get_user`, `app.aio.get_user`): C functions
+//!   CPython calls through vectorcall, whose `self` carries the function.
+//! * `function`: what a call does, and the two ways it waits: a sync call blocks its thread with the GIL released (a pool
 //!   worker lends its place in the pool meanwhile), an `aio` call gives the event loop an
 //!   awaitable.
 //! * `arguments`: a call's arguments as values by parameter, and the caller's context.
@@ -17,6 +18,7 @@
 //! Used by `engine` (registration) and `client` (the context nested calls inherit).
 
 mod arguments;
+mod callable;
 mod function;
 mod module;
 pub(crate) mod scope;

@@ -12,10 +12,11 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyModule};
+use pyo3::types::{PyDict, PyModule, PyString};
 use tokio::runtime::Handle;
 
-use super::function::{AioHostFunction, FunctionShared, HostFunction};
+use super::callable;
+use super::function::FunctionShared;
 use super::spec::HostSpec;
 use crate::error::{Error, ErrorKind, Result};
 use crate::python::exceptions::exec_error_in;
@@ -82,32 +83,21 @@ impl HostRegistration {
             };
             module.setattr("__doc__", spec.doc)?;
             let aio = PyDict::new(py);
+            let module_name = PyString::new(py, name);
             for function in spec.functions {
                 let function_name = function.name;
                 let shared = FunctionShared::new(name, function, runtime.clone());
-                let doc = shared.doc();
                 // Objects an earlier launch made (`from app import get_user`) call
                 // this host from now on.
-                if let Ok(existing) = module.getattr(function_name) {
-                    if let Ok(existing) = existing.cast::<HostFunction>() {
-                        existing.get().shared.hand_on(&shared);
-                    }
+                if let Some(earlier) = module
+                    .getattr(function_name)
+                    .ok()
+                    .and_then(|existing| callable::shared_of(&existing))
+                {
+                    earlier.hand_on(&shared);
                 }
-                let sync = Bound::new(
-                    py,
-                    HostFunction {
-                        shared: Arc::clone(&shared),
-                    },
-                )?;
-                sync.setattr("__doc__", doc)?;
+                let (sync, awaitable) = callable::objects(py, &shared, &module_name)?;
                 module.setattr(function_name, sync)?;
-                let awaitable = Bound::new(
-                    py,
-                    AioHostFunction {
-                        shared: Arc::clone(&shared),
-                    },
-                )?;
-                awaitable.setattr("__doc__", doc)?;
                 aio.set_item(function_name, awaitable)?;
                 functions.push(shared);
             }

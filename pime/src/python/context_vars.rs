@@ -8,6 +8,7 @@ use pyo3::sync::PyOnceLock;
 /// The value of the context variable `attribute` of `module` in the running context,
 /// `None` when it is Python's `None` (the default of both variables, when no call
 /// set them). `var` caches the variable.
+#[inline]
 pub(crate) fn get<'py>(
     py: Python<'py>,
     var: &'static PyOnceLock<Py<PyAny>>,
