@@ -18,7 +18,7 @@ LAYERS = [
     {"pool", "interpreters"},
     {"jobs"},
     {"python"},
-    {"value", "error", "task", "stats", "waiting", "spin"},
+    {"value", "error", "task", "stats", "waiting", "spin", "stack"},
 ]
 USE = re.compile(r"\b(crate|super)((?:::\w+)+)(?:::\{([^}]*)\})?")
 

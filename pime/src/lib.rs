@@ -117,6 +117,7 @@ mod jobs;
 mod pool;
 mod python;
 mod spin;
+mod stack;
 mod stats;
 mod task;
 mod value;

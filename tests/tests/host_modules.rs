@@ -247,7 +247,7 @@ async fn scenario() {
     let twice = call_host("get_user", vec![Value::U64(1)], &[("id", Value::U64(1))]).await;
     assert!(text(field(&twice, "message")).contains("multiple values for argument 'id'"));
     let too_many = call_host("version", vec![Value::U64(1)], &[]).await;
-    assert!(text(field(&too_many, "message")).contains("takes 0 arguments but 1 were given"));
+    assert!(text(field(&too_many, "message")).contains("takes 0 arguments but 1 was given"));
     let wrong = call_host("get_user", vec![], &[("id", s("seven"))]).await;
     assert_eq!(field(&wrong, "error"), &s("TypeError"));
     let message = text(field(&wrong, "message"));

@@ -130,6 +130,7 @@ fn function_spec(module: &Module, method: &Method, krate: &TokenStream) -> Token
         .collect::<Vec<_>>()
         .join("\n");
     let keys = method.keywords().map(|(keyword, _)| keyword.key.clone());
+    let signature = super::python_stub::untyped_parameters(method);
     let mut decode = Vec::new();
     let mut values = Vec::new();
     for (index, (_, arg)) in method.keywords().enumerate() {
@@ -200,6 +201,7 @@ fn function_spec(module: &Module, method: &Method, krate: &TokenStream) -> Token
             functions.push(#krate::__private::HostFunctionSpec {
                 name: #name,
                 params: &[#(#keys),*],
+                signature: #signature,
                 doc: #doc,
                 body: #body,
             });

@@ -83,6 +83,16 @@ pub(crate) fn method(method: &Method) -> String {
 /// The parameter list of the function declaring `method`, with type hints; an
 /// `Option` argument defaults to `None`.
 pub(super) fn parameters(method: &Method) -> String {
+    parameter_list(method, true)
+}
+
+/// [`parameters`] without the type hints: what CPython's text signatures (read by
+/// `inspect.signature`) take.
+pub(super) fn untyped_parameters(method: &Method) -> String {
+    parameter_list(method, false)
+}
+
+fn parameter_list(method: &Method, typed: bool) -> String {
     let mut params: Vec<String> = Vec::new();
     let mut seen_default = false;
     let mut keyword_only = false;
@@ -95,8 +105,12 @@ pub(super) fn parameters(method: &Method) -> String {
             keyword_only = true;
         }
         seen_default |= optional;
-        let default = if optional { " = None" } else { "" };
-        params.push(format!("{}: {}{default}", keyword.key, py_type(&arg.ty)));
+        params.push(match (typed, optional) {
+            (true, true) => format!("{}: {} = None", keyword.key, py_type(&arg.ty)),
+            (true, false) => format!("{}: {}", keyword.key, py_type(&arg.ty)),
+            (false, true) => format!("{}=None", keyword.key),
+            (false, false) => keyword.key.clone(),
+        });
     }
     params.join(", ")
 }

@@ -56,9 +56,11 @@ impl<'a, 'py> CallArgs<'a, 'py> {
     }
 }
 
-/// The arguments of `spec` (called `name` in messages) as [`Value`]s by parameter,
-/// with Python's own `TypeError`s for arguments the function does not take.
+/// The arguments of `spec`, a function of `module` (`name`: both, for messages), as
+/// [`Value`]s by parameter, with Python's own `TypeError`s for arguments the function
+/// does not take.
 pub(super) fn collect_args(
+    module: &'static str,
     spec: &HostFunctionSpec,
     name: &str,
     call: &CallArgs<'_, '_>,
@@ -68,6 +70,7 @@ pub(super) fn collect_args(
         // A call of a function without parameters (a hot path: a host call costs a few
         // dozen instructions beyond the GIL's hand-off, and this skips a third of them).
         return Ok(HostArgs {
+            module,
             function: spec.name,
             params,
             values: Vec::new(),
@@ -75,10 +78,11 @@ pub(super) fn collect_args(
     }
     if call.nargs > params.len() {
         return Err(PyTypeError::new_err(format!(
-            "{name}() takes {} argument{} but {} were given",
+            "{name}() takes {} argument{} but {} {} given",
             params.len(),
             if params.len() == 1 { "" } else { "s" },
-            call.nargs
+            call.nargs,
+            if call.nargs == 1 { "was" } else { "were" }
         )));
     }
     let mut values: Vec<Option<Value>> = Vec::with_capacity(params.len());
@@ -94,9 +98,13 @@ pub(super) fn collect_args(
                 ))
             })?;
             let Some(index) = params.iter().position(|param| *param == key) else {
+                let takes = if params.is_empty() {
+                    "it takes no arguments".to_string()
+                } else {
+                    format!("it takes: {}", params.join(", "))
+                };
                 return Err(PyTypeError::new_err(format!(
-                    "{name}() got an unexpected keyword argument '{key}' (it takes: {})",
-                    params.join(", ")
+                    "{name}() got an unexpected keyword argument '{key}' ({takes})"
                 )));
             };
             if values[index].is_some() {
@@ -109,6 +117,7 @@ pub(super) fn collect_args(
         }
     }
     Ok(HostArgs {
+        module,
         function: spec.name,
         params,
         values,

@@ -15,6 +15,7 @@ use std::ffi::CString;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
+use pyo3::exceptions::PyRecursionError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
@@ -36,7 +37,7 @@ struct MethodDefs {
     aio: ffi::PyMethodDef,
     // What the definitions point to: heap buffers, which stay put when this moves.
     _name: CString,
-    _doc: Option<CString>,
+    _doc: CString,
 }
 
 // SAFETY: the definitions' pointers point to this struct's own strings, which nothing
@@ -46,20 +47,25 @@ unsafe impl Send for MethodDefs {}
 unsafe impl Sync for MethodDefs {}
 
 impl MethodDefs {
-    /// The definitions of a function called `name`, documented by `doc`.
-    fn new(name: &str, doc: &str) -> Self {
+    /// The definitions of a function called `name` taking `signature` (its
+    /// parameters, as the `.pyi` declares them without type hints), documented by
+    /// `doc`.
+    fn new(name: &str, signature: &str, doc: &str) -> Self {
+        // CPython's form of a text signature, which `inspect.signature` reads and
+        // `__doc__` leaves out; `$self` is the bound `pime.host_function`.
+        let slash = if signature.is_empty() { "/" } else { "/, " };
+        let doc = format!("{name}($self, {slash}{signature})\n--\n\n{doc}");
         // Neither holds a NUL: `name` is a Rust identifier, and a doc comment's NULs
         // (if one had any) are dropped.
         let name = CString::new(name).unwrap_or_default();
-        let doc =
-            (!doc.is_empty()).then(|| CString::new(doc.replace('\0', "")).unwrap_or_default());
+        let doc = CString::new(doc.replace('\0', "")).unwrap_or_default();
         let def = |entry: ffi::PyCFunctionFastWithKeywords| ffi::PyMethodDef {
             ml_name: name.as_ptr(),
             ml_meth: ffi::PyMethodDefPointer {
                 PyCFunctionFastWithKeywords: entry,
             },
             ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
-            ml_doc: doc.as_ref().map_or(std::ptr::null(), |doc| doc.as_ptr()),
+            ml_doc: doc.as_ptr(),
         };
         MethodDefs {
             here: def(call_here),
@@ -81,7 +87,7 @@ pub(crate) fn objects<'py>(
         py,
         HostFunction {
             shared: Arc::clone(shared),
-            defs: MethodDefs::new(shared.name(), shared.doc()),
+            defs: MethodDefs::new(shared.name(), shared.signature(), shared.doc()),
         },
     )?;
     let new = |def: &ffi::PyMethodDef| {
@@ -99,13 +105,6 @@ pub(crate) fn objects<'py>(
     };
     let defs = &this.get().defs;
     Ok((new(&defs.here)?, new(&defs.aio)?))
-}
-
-/// The function behind an object made by [`objects`], if `object` is one.
-pub(crate) fn shared_of(object: &Bound<'_, PyAny>) -> Option<Arc<FunctionShared>> {
-    let this = object.getattr("__self__").ok()?;
-    let this = this.cast::<HostFunction>().ok()?;
-    Some(Arc::clone(&this.get().shared))
 }
 
 /// `app.get_user(...)`.
@@ -140,7 +139,8 @@ unsafe extern "C" fn call_aio(
 }
 
 /// Runs `run` for a call CPython made: attached (the caller holds the GIL; PyO3 is
-/// told so), a panic its `pime.HostError`, an error raised as its exception.
+/// told so), one recursion level deeper, a panic its `pime.HostError`, an error
+/// raised as its exception.
 ///
 /// # Safety
 /// The GIL is held; `this` is a `HostFunction`; `args` holds `nargs` positional
@@ -169,11 +169,45 @@ unsafe fn enter(
                 .map(|names| names.cast_unchecked::<PyTuple>());
             CallArgs::new(py, args, nargs, kwnames)
         };
-        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| run(py, shared, &call)));
+        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            one_level_deeper(py, shared, || run(py, shared, &call))
+        }));
         let result = ran.unwrap_or_else(|payload| Err(function::panic_error(py, shared, payload)));
         result.unwrap_or_else(|err| {
             err.restore(py);
             std::ptr::null_mut()
         })
     })
+}
+
+/// Runs `f` as one level of recursion, as CPython's generic call path counts a call
+/// of a C function (its specialized one does not): a converter that calls the host
+/// again recurses through here, and meets Python's `RecursionError`. A thread
+/// without the stack for another level (one Python started with a small stack) gets
+/// it before it would overflow.
+fn one_level_deeper<T>(
+    py: Python<'_>,
+    shared: &FunctionShared,
+    f: impl FnOnce() -> PyResult<T>,
+) -> PyResult<T> {
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            // SAFETY: the GIL is held (the call holds it throughout), and the
+            // `Py_EnterRecursiveCall` this undoes succeeded.
+            unsafe { ffi::Py_LeaveRecursiveCall() };
+        }
+    }
+    if !crate::stack::enough_left() {
+        return Err(PyRecursionError::new_err(format!(
+            "{}(): not enough stack left on this thread for another host call",
+            shared.qualified()
+        )));
+    }
+    // SAFETY: the GIL is held; the message is a NUL-terminated literal.
+    if unsafe { ffi::Py_EnterRecursiveCall(c" in a host function".as_ptr()) } != 0 {
+        return Err(PyErr::fetch(py));
+    }
+    let _leave = Leave;
+    f()
 }

@@ -63,9 +63,19 @@ impl FunctionShared {
         (self.module, self.spec.name)
     }
 
+    /// `module.name`.
+    pub(crate) fn qualified(&self) -> &str {
+        &self.qualified
+    }
+
     /// The Python name.
     pub(crate) fn name(&self) -> &'static str {
         self.spec.name
+    }
+
+    /// The parameters, as the `.pyi` declares them (without type hints).
+    pub(crate) fn signature(&self) -> &'static str {
+        self.spec.signature
     }
 
     /// The docstring (the method's doc comment).
@@ -141,7 +151,7 @@ pub(super) fn call_here(
         return Err(function.gone(py));
     };
     let shared = &*shared;
-    let host_args = collect_args(&shared.spec, &shared.qualified, call)?;
+    let host_args = collect_args(shared.module, &shared.spec, &shared.qualified, call)?;
     let call = HostCall::here(current_context(py)?, CallSpan::of_python_caller(py)?);
     let outcome = match &shared.spec.body {
         HostBody::Sync(body) => run_plain(py, shared, body, host_args, call)?,
@@ -176,7 +186,7 @@ pub(super) fn call_aio<'py>(
             shared.module, shared.spec.name, shared.qualified
         )));
     };
-    let host_args = collect_args(&shared.spec, &shared.qualified, call)?;
+    let host_args = collect_args(shared.module, &shared.spec, &shared.qualified, call)?;
     let call = HostCall::here(current_context(py)?, CallSpan::of_python_caller(py)?);
     let awaitable = event_loop.call_method0("create_future")?;
     let future = match &shared.spec.body {
@@ -197,6 +207,7 @@ pub(super) fn call_aio<'py>(
         event_loop: event_loop.unbind(),
         awaitable: weakref(py, "ref")?.call1((&awaitable,))?.unbind(),
         shared: Arc::clone(shared),
+        settled: false,
     };
     let task = shared.runtime.spawn(async move {
         let outcome = future.await;
@@ -286,29 +297,52 @@ fn run_plain(
     .map_err(type_error)
 }
 
-/// Where an `aio` call's outcome goes.
+/// Where an `aio` call's outcome goes. Dropped unsettled (its task was dropped
+/// before its future ended: the runtime shut down, or the call was aborted), it
+/// settles the awaitable with an error, so nobody awaits for ever; an awaitable
+/// already done (cancelled) or collected is left as it is.
 struct Completion {
     event_loop: Py<PyAny>,
     /// A `weakref.ref` to the asyncio future.
     awaitable: Py<PyAny>,
     shared: Arc<FunctionShared>,
+    settled: bool,
 }
 
 impl Completion {
+    /// Settles the awaitable with the future's outcome.
+    fn settle(mut self, outcome: Result<Value>) {
+        self.settled = true;
+        Python::attach(|py| self.settle_with(py, outcome));
+    }
+
     /// Settles the awaitable from the runtime's thread (through the loop's
     /// `call_soon_threadsafe`; a loop that has closed meanwhile has no one awaiting,
     /// nor has an awaitable that was collected).
-    fn settle(self, outcome: Result<Value>) {
-        Python::attach(|py| {
-            let awaitable = match self.awaitable.bind(py).call0() {
-                Ok(awaitable) if !awaitable.is_none() => awaitable,
-                _ => return,
-            };
-            let (ok, value) = settlement(py, &self.shared, outcome);
-            if let Err(err) = settle(py, self.event_loop.bind(py), &awaitable, ok, value) {
-                log::warn!(target: "pime", "cannot settle {}(): {err}", self.shared.qualified);
-            }
-        });
+    fn settle_with(&self, py: Python<'_>, outcome: Result<Value>) {
+        let awaitable = match self.awaitable.bind(py).call0() {
+            Ok(awaitable) if !awaitable.is_none() => awaitable,
+            _ => return,
+        };
+        let (ok, value) = settlement(py, &self.shared, outcome);
+        if let Err(err) = settle(py, self.event_loop.bind(py), &awaitable, ok, value) {
+            log::warn!(target: "pime", "cannot settle {}(): {err}", self.shared.qualified);
+        }
+    }
+}
+
+impl Drop for Completion {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        let error = Error::engine_state(format!(
+            "{}(): the host call ended before its future did (the tokio runtime it ran on \
+             shut down)",
+            self.shared.qualified
+        ));
+        // Not at all once the interpreter is finalizing: nobody awaits then.
+        let _ = Python::try_attach(|py| self.settle_with(py, Err(error)));
     }
 }
 

@@ -9,7 +9,8 @@
 //! get_user`) during an earlier launch calls the new host. When the registration is dropped its functions
 //! stop working (they raise `pime.HostError`); the module stays.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, Weak};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule, PyString};
@@ -20,9 +21,16 @@ use super::function::FunctionShared;
 use super::spec::HostSpec;
 use crate::error::{Error, ErrorKind, Result};
 use crate::python::exceptions::exec_error_in;
+use crate::waiting::lock;
 
 /// The attribute that marks a module as a PIME host module.
 const MARK: &str = "__pime_host__";
+
+/// The function each `(module, function)` name was last registered as, while any
+/// object or registration keeps it: the one an earlier launch's objects hand their
+/// calls on to when the name is registered again.
+static LATEST: Mutex<BTreeMap<(&'static str, &'static str), Weak<FunctionShared>>> =
+    Mutex::new(BTreeMap::new());
 
 /// A host module registered in `sys.modules`, live until dropped.
 pub(crate) struct HostRegistration {
@@ -88,11 +96,10 @@ impl HostRegistration {
                 let function_name = function.name;
                 let shared = FunctionShared::new(name, function, runtime.clone());
                 // Objects an earlier launch made (`from app import get_user`) call
-                // this host from now on.
-                if let Some(earlier) = module
-                    .getattr(function_name)
-                    .ok()
-                    .and_then(|existing| callable::shared_of(&existing))
+                // this host from now on, whatever the module holds by now.
+                if let Some(earlier) = lock(&LATEST)
+                    .insert((name, function_name), Arc::downgrade(&shared))
+                    .and_then(|earlier| earlier.upgrade())
                 {
                     earlier.hand_on(&shared);
                 }

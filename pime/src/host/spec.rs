@@ -50,6 +50,9 @@ pub struct HostFunctionSpec {
     pub name: &'static str,
     /// The keyword of each argument, in order (positional arguments fill them in order).
     pub params: &'static [&'static str],
+    /// The parameters as the `.pyi` declares them, without the type hints
+    /// (`a, b=None`): for `inspect.signature`.
+    pub signature: &'static str,
     /// Its docstring (the method's doc comment).
     pub doc: &'static str,
     /// What calling it runs.
@@ -135,6 +138,7 @@ impl fmt::Debug for HostBody {
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct HostArgs {
+    pub(crate) module: &'static str,
     pub(crate) function: &'static str,
     pub(crate) params: &'static [&'static str],
     pub(crate) values: Vec<Option<Value>>,
@@ -142,28 +146,55 @@ pub struct HostArgs {
 
 impl HostArgs {
     /// Decodes the argument at `index` into `T` (`type_name`: `T` as written, for the
-    /// message). A missing argument decodes as `None`, so only an `Option` may be left
-    /// out.
+    /// message). Only an `Option` may be left out: it decodes as `None`.
     pub fn take<T: DeserializeOwned>(
         &mut self,
         index: usize,
         type_name: &'static str,
     ) -> std::result::Result<T, ArgError> {
         let name = self.params[index];
+        let (module, function) = (self.module, self.function);
         match self.values[index].take() {
-            None => T::deserialize(Value::Option(None)).map_err(|_| {
+            None => T::deserialize(LeftOut).map_err(|_| {
                 ArgError(format!(
-                    "{}() missing required argument: '{name}'",
-                    self.function
+                    "{module}.{function}() missing required argument: '{name}'"
                 ))
             }),
             Some(value) => T::deserialize(value).map_err(|error| {
                 ArgError(format!(
-                    "{}() argument '{name}' does not decode into `{type_name}`: {error}",
-                    self.function
+                    "{module}.{function}() argument '{name}' does not decode into \
+                     `{type_name}`: {error}"
                 ))
             }),
         }
+    }
+}
+
+/// What a left-out argument decodes from: `None` for an `Option`, an error for any
+/// other type (a `Value` or a `()` would take a null as given, which nobody passed).
+struct LeftOut;
+
+impl<'de> serde::Deserializer<'de> for LeftOut {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        _visitor: V,
+    ) -> std::result::Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("missing"))
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> std::result::Result<V::Value, Self::Error> {
+        visitor.visit_none()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
     }
 }
 

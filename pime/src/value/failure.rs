@@ -35,6 +35,12 @@ impl Failure {
         Failure::new(format!("nesting deeper than {MAX_DEPTH} levels"))
     }
 
+    /// The failure of a nested value too deep for this thread's stack (a thread
+    /// Python started with a small one).
+    pub(crate) fn no_stack_left() -> Self {
+        Failure::new("nesting too deep for the stack of this thread")
+    }
+
     pub(crate) fn at(mut self, segment: Segment) -> Self {
         self.path.push(segment);
         self

@@ -220,8 +220,8 @@ fn in_container(
 
 /// Runs `convert` with the container at `address` on the open path
 /// (`open_containers`, the addresses from the root down), refusing one already open
-/// (a cycle; `type_name` names it) and nesting deeper than [`MAX_DEPTH`]. Used by the
-/// subinterpreter workers' converter too.
+/// (a cycle; `type_name` names it) and nesting deeper than [`MAX_DEPTH`] or than this
+/// thread's stack holds. Used by the subinterpreter workers' converter too.
 pub(crate) fn within_container(
     open_containers: &mut Vec<usize>,
     address: usize,
@@ -236,6 +236,9 @@ pub(crate) fn within_container(
     }
     if open_containers.len() >= MAX_DEPTH {
         return Err(Failure::too_deep());
+    }
+    if !crate::stack::enough_left() {
+        return Err(Failure::no_stack_left());
     }
     open_containers.push(address);
     let converted = convert(open_containers);
