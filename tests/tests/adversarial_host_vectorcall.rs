@@ -1046,9 +1046,10 @@ async fn run_in_child(test: &str) -> (std::process::ExitStatus, Vec<String>) {
 }
 
 // Unbounded recursion through host calls (an argument's converter that calls the
-// host again) ends in Python's `RecursionError`, not a stack overflow that aborts
-// the process: each host call counts as a level of recursion (`Py_EnterRecursiveCall`
-// in `callable.rs` `enter`), as CPython's generic call of a C function counts it.
+// host again) ends in a `RecursionError`, not a stack overflow that aborts the
+// process: CPython's specialized call of a C function does not count a level, so
+// Python's limit may come too late; each host call checks the stack left first
+// (`callable.rs` `enter`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unbounded_recursion_through_a_converter() {
     if in_child("unbounded_recursion_through_a_converter") {

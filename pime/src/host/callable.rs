@@ -139,8 +139,8 @@ unsafe extern "C" fn call_aio(
 }
 
 /// Runs `run` for a call CPython made: attached (the caller holds the GIL; PyO3 is
-/// told so), one recursion level deeper, a panic its `pime.HostError`, an error
-/// raised as its exception.
+/// told so), with stack left for it, a panic its `pime.HostError`, an error raised as
+/// its exception.
 ///
 /// # Safety
 /// The GIL is held; `this` is a `HostFunction`; `args` holds `nargs` positional
@@ -170,7 +170,7 @@ unsafe fn enter(
             CallArgs::new(py, args, nargs, kwnames)
         };
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            one_level_deeper(py, shared, || run(py, shared, &call))
+            with_stack_left(shared, || run(py, shared, &call))
         }));
         let result = ran.unwrap_or_else(|payload| Err(function::panic_error(py, shared, payload)));
         result.unwrap_or_else(|err| {
@@ -180,34 +180,17 @@ unsafe fn enter(
     })
 }
 
-/// Runs `f` as one level of recursion, as CPython's generic call path counts a call
-/// of a C function (its specialized one does not): a converter that calls the host
-/// again recurses through here, and meets Python's `RecursionError`. A thread
-/// without the stack for another level (one Python started with a small stack) gets
-/// it before it would overflow.
-fn one_level_deeper<T>(
-    py: Python<'_>,
-    shared: &FunctionShared,
-    f: impl FnOnce() -> PyResult<T>,
-) -> PyResult<T> {
-    struct Leave;
-    impl Drop for Leave {
-        fn drop(&mut self) {
-            // SAFETY: the GIL is held (the call holds it throughout), and the
-            // `Py_EnterRecursiveCall` this undoes succeeded.
-            unsafe { ffi::Py_LeaveRecursiveCall() };
-        }
-    }
+/// Runs `f` if this thread has the stack for another host call: a converter that
+/// calls the host again recurses through here (Python's recursion limit may never be
+/// reached: CPython's specialized call of a C function does not count it as a level),
+/// and a thread Python started may have a small stack. Either gets a
+/// `RecursionError` before the stack would overflow.
+fn with_stack_left<T>(shared: &FunctionShared, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     if !crate::stack::enough_left() {
         return Err(PyRecursionError::new_err(format!(
             "{}(): not enough stack left on this thread for another host call",
             shared.qualified()
         )));
     }
-    // SAFETY: the GIL is held; the message is a NUL-terminated literal.
-    if unsafe { ffi::Py_EnterRecursiveCall(c" in a host function".as_ptr()) } != 0 {
-        return Err(PyErr::fetch(py));
-    }
-    let _leave = Leave;
     f()
 }
