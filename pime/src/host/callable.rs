@@ -68,8 +68,8 @@ impl MethodDefs {
             ml_doc: doc.as_ptr(),
         };
         MethodDefs {
-            here: def(call_here),
-            aio: def(call_aio),
+            here: def(call::<false>),
+            aio: def(call::<true>),
             _name: name,
             _doc: doc,
         }
@@ -107,8 +107,8 @@ pub(crate) fn objects<'py>(
     Ok((new(&defs.here)?, new(&defs.aio)?))
 }
 
-/// `app.get_user(...)`.
-unsafe extern "C" fn call_here(
+/// `app.get_user(...)` (`AIO == false`) or `app.aio.get_user(...)`.
+unsafe extern "C" fn call<const AIO: bool>(
     this: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
@@ -118,22 +118,11 @@ unsafe extern "C" fn call_here(
     // `objects` made, whose `self` is a `HostFunction`.
     unsafe {
         enter(this, args, nargs, kwnames, |py, shared, call| {
-            function::call_here(py, shared, call).map(Py::into_ptr)
-        })
-    }
-}
-
-/// `app.aio.get_user(...)`.
-unsafe extern "C" fn call_aio(
-    this: *mut ffi::PyObject,
-    args: *const *mut ffi::PyObject,
-    nargs: ffi::Py_ssize_t,
-    kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    // SAFETY: as for `call_here`.
-    unsafe {
-        enter(this, args, nargs, kwnames, |py, shared, call| {
-            function::call_aio(py, shared, call).map(Bound::into_ptr)
+            if AIO {
+                function::call_aio(py, shared, call).map(Bound::into_ptr)
+            } else {
+                function::call_here(py, shared, call).map(Py::into_ptr)
+            }
         })
     }
 }
