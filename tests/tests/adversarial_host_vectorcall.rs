@@ -502,7 +502,13 @@ async fn event_loop_sync_code_generators_and_coroutines() {
         );
         assert_eq!(on_loop["gather_1000"], Value::Bool(true));
         assert_eq!(on_loop["gather_plain_1000"], Value::Bool(true));
-        assert_eq!(on_loop["wait_for_took_s"], Value::I64(0));
+        // The 0.05 s timeout cancels the 5 s call rather than waiting for it (a bound
+        // far from both, so a loaded machine does not fail it).
+        assert!(
+            matches!(on_loop["wait_for_took_s"], Value::I64(took) if took < 3),
+            "{:?}",
+            on_loop["wait_for_took_s"]
+        );
         assert_eq!(
             on_loop["async_gen"],
             Value::Seq((100..105).map(Value::I64).collect())
