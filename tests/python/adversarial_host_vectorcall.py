@@ -110,6 +110,17 @@ def _argument_cases():
     yield "echo_missing", lambda: app.echo()
 
 
+def _in_threads(n, run, timeout):
+    """Runs `run(i)` for i in range(n), each in a thread of its own, all at once; waits
+    up to `timeout` s for each and returns how many are still alive."""
+    workers = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout)
+    return sum(w.is_alive() for w in workers)
+
+
 def _deep(n):
     v = 0
     for _ in range(n):
@@ -373,14 +384,9 @@ def threads(n, ms):
         except BaseException as error:  # noqa: BLE001
             results[i] = f"{type(error).__name__}: {error}"
 
-    workers = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
     started = time.monotonic()
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(60)
+    alive = _in_threads(n, run, 60)
     took = time.monotonic() - started
-    alive = sum(w.is_alive() for w in workers)
     bad = [(i, r) for i, r in enumerate(results) if r != [f"t{i}", 2 * i, f"user {i}"]]
     return {"bad": repr(bad[:5]), "bad_count": len(bad), "alive": alive, "took_ms": int(took * 1000)}
 
@@ -399,12 +405,8 @@ def threads_aio(n):
         except BaseException as error:  # noqa: BLE001
             results[i] = f"{type(error).__name__}: {error}"
 
-    workers = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(60)
-    return {"alive": sum(w.is_alive() for w in workers), "bad": [r for r in results if r is not True][:5]}
+    alive = _in_threads(n, run, 60)
+    return {"alive": alive, "bad": [r for r in results if r is not True][:5]}
 
 
 # --------------------------------------------------------------------------
@@ -643,11 +645,7 @@ def outer_threads(n):
         except BaseException as error:  # noqa: BLE001
             results[i] = f"{type(error).__name__}: {error}"
 
-    workers = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(30)
+    _in_threads(n, run, 30)
     return results
 
 

@@ -100,11 +100,11 @@ fn pack<'py>(py: Python<'py>, value: &Value, depth: usize) -> Result<Bound<'py, 
 /// The depth inside one more list or dict, or the error past [`MAX_DEPTH`] (or past
 /// what this thread's stack holds).
 fn enter_container(depth: usize) -> Result<usize, Failure> {
-    if !crate::stack::enough_left() {
-        return Err(Failure::no_stack_left());
-    }
     if depth >= MAX_DEPTH {
         return Err(Failure::too_deep());
+    }
+    if !crate::stack::enough_left() {
+        return Err(Failure::no_stack_left());
     }
     Ok(depth + 1)
 }
