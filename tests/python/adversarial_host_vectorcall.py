@@ -699,6 +699,16 @@ async def finalizers_everywhere(n):
     return out
 
 
+class _InterruptingMapping:
+    """A mapping whose own code raises while the context is read."""
+
+    def keys(self):
+        raise KeyboardInterrupt("from keys()")
+
+    def __getitem__(self, key):
+        return "v"
+
+
 @broker.command
 def context_games():
     out = {}
@@ -706,6 +716,7 @@ def context_games():
         ("object_value", {"k": object()}),
         ("int_key", {1: "x"}),
         ("not_a_mapping", 5),
+        ("interrupting_mapping", _InterruptingMapping()),
         ("fine", {"k": "v"}),
     ]:
         token = pime._CONTEXT.set(value)

@@ -898,8 +898,16 @@ async fn finalizers_that_call_the_host_on_any_thread_and_hostile_contexts() {
             &contexts,
             &[
                 ("object_value", "TypeError: * & pime.context()"),
-                ("int_key", "TypeError: *"),
-                ("not_a_mapping", "TypeError: *"),
+                (
+                    "int_key",
+                    "TypeError: * & pime.context() key int: keys must be str",
+                ),
+                (
+                    "not_a_mapping",
+                    "TypeError: * & pime.context() is not a mapping",
+                ),
+                // What the mapping's own code raises is not made a TypeError.
+                ("interrupting_mapping", "KeyboardInterrupt: from keys()"),
                 ("fine", "ok: 3"),
             ],
         );

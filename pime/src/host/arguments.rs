@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -141,10 +141,26 @@ pub(super) fn current_context(py: Python<'_>) -> PyResult<Option<BTreeMap<String
         return Ok(None);
     };
     let dict = PyDict::new(py);
-    dict.call_method1("update", (values,))?;
+    dict.call_method1("update", (values,)).map_err(|error| {
+        // Not a mapping: say it is the context. Anything else its own code raised
+        // (a `KeyboardInterrupt`, say) goes on as it is.
+        if error.is_instance_of::<PyTypeError>(py) || error.is_instance_of::<PyValueError>(py) {
+            PyTypeError::new_err(format!(
+                "pime.context() is not a mapping: {}",
+                error.value(py)
+            ))
+        } else {
+            error
+        }
+    })?;
     let mut context = BTreeMap::new();
     for (key, item) in dict.iter() {
-        let key: String = key.extract()?;
+        let Ok(key) = key.extract::<String>() else {
+            return Err(PyTypeError::new_err(format!(
+                "pime.context() key {}: keys must be str",
+                value::type_name(&key)
+            )));
+        };
         let item = value::from_python(&item, &key)
             .map_err(|e| PyTypeError::new_err(format!("pime.context() value: {}", e.message)))?;
         context.insert(key, item);
