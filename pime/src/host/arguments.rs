@@ -142,8 +142,9 @@ pub(super) fn current_context(py: Python<'_>) -> PyResult<Option<BTreeMap<String
     };
     let dict = PyDict::new(py);
     dict.call_method1("update", (values,)).map_err(|error| {
-        // Not a mapping: say it is the context. Anything else its own code raised
-        // (a `KeyboardInterrupt`, say) goes on as it is.
+        // `update` refuses what is not a mapping (or pairs) with a TypeError or a
+        // ValueError: say it is the context. Anything else (a `KeyboardInterrupt` from
+        // the mapping's own code, say) goes on as it is.
         if error.is_instance_of::<PyTypeError>(py) || error.is_instance_of::<PyValueError>(py) {
             PyTypeError::new_err(format!(
                 "pime.context() is not a mapping: {}",
