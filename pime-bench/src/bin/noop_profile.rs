@@ -10,7 +10,7 @@
 //! target/release/noop_profile --pool 100   # a pool of 100 workers, all started
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -45,6 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             builder = builder.thread_pool(n, n);
         }
         let engine = builder.start().await?;
+        let cpu_before = cpu_by_thread_kind();
         let started = Instant::now();
         let mut lanes = tokio::task::JoinSet::new();
         for _ in 0..IN_FLIGHT {
@@ -59,6 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             lane??;
         }
         let concurrent = started.elapsed();
+        let cpu = cpu_by_thread_kind();
         let started = Instant::now();
         for _ in 0..SEQUENTIAL_CALLS {
             pime::call(noop()).await?;
@@ -69,7 +71,44 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             CONCURRENT_CALLS as f64 / concurrent.as_secs_f64(),
             sequential.as_secs_f64() * 1e6 / SEQUENTIAL_CALLS as f64
         );
+        let per_call = |kind: &str| {
+            let ns = cpu.get(kind).copied().unwrap_or(0)
+                - cpu_before.get(kind).copied().unwrap_or(0);
+            ns as f64 / CONCURRENT_CALLS as f64
+        };
+        println!(
+            "CPU per call with {IN_FLIGHT} in flight: pool workers {:.0} ns, callers' tokio threads {:.0} ns, engine thread {:.0} ns",
+            per_call("pime-worker"),
+            per_call("tokio-rt-worker"),
+            per_call("pime-engine"),
+        );
         engine.stop().await?;
         Ok(())
     })
+}
+
+/// CPU time (ns, from `/proc/self/task/*/schedstat`) of this process's threads so far,
+/// summed by name with any `-N` suffix cut: the pool's workers, the tokio runtime's
+/// threads, the engine thread. Per-call CPU on each side moves far less from run to
+/// run than throughput, which depends on how the threads happen to share the cores.
+fn cpu_by_thread_kind() -> HashMap<String, u64> {
+    let mut by_kind = HashMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return by_kind;
+    };
+    for task in tasks.flatten() {
+        let path = task.path();
+        let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        let name = name.trim();
+        let kind = match name.rsplit_once('-') {
+            Some((kind, n)) if n.chars().all(|c| c.is_ascii_digit()) => kind,
+            _ => name,
+        };
+        let ns = std::fs::read_to_string(path.join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0);
+        *by_kind.entry(kind.to_string()).or_default() += ns;
+    }
+    by_kind
 }

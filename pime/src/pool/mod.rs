@@ -12,6 +12,7 @@
 //! `error`, `waiting`, `spin`. Used by `engine`, which starts and stops the pool.
 
 pub(crate) mod gil_handoff;
+mod gil_interval;
 mod lending;
 mod scheduler;
 mod workers;
