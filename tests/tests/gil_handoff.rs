@@ -2,9 +2,10 @@
 //! wait to start lower the switch interval to the request interval (the loops see it)
 //! and put it back afterwards; with `gil_request_interval(None)` the loops only ever
 //! see the configured interval; a `sys.setswitchinterval` made by user code while the
-//! interval is lowered is kept. The same on every CPython: up to 3.11 the waiting
-//! thread lowers the interval itself, from 3.12 the GIL's holder does, in a pending
-//! call.
+//! interval is lowered is kept. The same on every CPython: the waiting thread lowers
+//! the interval itself, through CPython's own setter up to 3.11 and from 3.12 through
+//! PIME's accessor of the GIL's private struct (a build without it would have no
+//! hand-off, and the first assertion would fail).
 
 use std::time::Duration;
 

@@ -267,10 +267,13 @@ impl EngineBuilder {
     /// value and `sys.getswitchinterval()` reads it; the busy threads then switch
     /// among themselves more often too.
     ///
-    /// Works on Unix. Up to CPython 3.11 the waiting thread lowers the interval itself;
-    /// from 3.12 the thread holding the GIL does, in a pending call it runs at its next
-    /// eval-loop check (so the interval reads lowered a moment later). Elsewhere this
-    /// setting has no effect.
+    /// Works on Unix; the waiting thread lowers the interval itself. From CPython 3.12
+    /// the interval sits in a struct private to the interpreter: PIME reaches it with a
+    /// few lines of C compiled against the internal headers of the Python it builds
+    /// against (`internal/pycore_interp.h`, installed with the headers), and only when
+    /// the running interpreter is exactly that version. Without those headers (the
+    /// build warns), with another CPython at run time, or elsewhere, this setting has
+    /// no effect.
     ///
     /// Default: [`DEFAULT_GIL_REQUEST_INTERVAL`](crate::DEFAULT_GIL_REQUEST_INTERVAL)
     /// (50 µs). Range: any; it saturates between 1 µs and about 71 minutes.

@@ -59,7 +59,15 @@ struct Waiting {
 
 /// Sets the request interval for this launch (`None`: off). Call it holding the GIL.
 pub(crate) fn configure(py: Python<'_>, request: Option<Duration>) {
-    let available = ACCESSOR.get_or_init(|| gil_interval::find(py)).is_some();
+    let available = ACCESSOR
+        .get_or_init(|| {
+            let found = gil_interval::find(py);
+            if found.is_none() {
+                log::debug!(target: "pime", "no prompt GIL hand-off: {}", gil_interval::MISSING);
+            }
+            found
+        })
+        .is_some();
     let micros = match request {
         Some(interval) if available => interval.as_micros().clamp(1, u128::from(u32::MAX)) as u64,
         _ => 0,

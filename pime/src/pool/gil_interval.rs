@@ -34,6 +34,11 @@ pub(super) struct Accessor {
     pub(super) set: unsafe extern "C" fn(c_ulong),
 }
 
+/// Why [`find`] found nothing, for the log.
+pub(super) const MISSING: &str = "the switch interval cannot be reached without the GIL here \
+     (from CPython 3.12 it needs the internal headers at build time and the very same \
+     CPython at run time; elsewhere a Unix CPython)";
+
 /// How to read and write the interval on the running CPython, if it can be done
 /// soundly. Call it holding the GIL.
 pub(super) fn find(py: Python<'_>) -> Option<Accessor> {
@@ -127,14 +132,16 @@ fn compiled(_py: Python<'_>) -> Option<Accessor> {
 /// sees what is written to it.
 #[cfg(pime_gil_interval)]
 fn interval_matches_sys(py: Python<'_>) -> bool {
+    // Fetched first: between the probe and its undoing only this C function runs, so
+    // the GIL is not let go and no other thread can see the probe.
+    let Ok(get) = py
+        .import("sys")
+        .and_then(|sys| sys.getattr("getswitchinterval"))
+    else {
+        return false;
+    };
     let sys_micros = || -> Option<u64> {
-        let seconds: f64 = py
-            .import("sys")
-            .ok()?
-            .call_method0("getswitchinterval")
-            .ok()?
-            .extract()
-            .ok()?;
+        let seconds: f64 = get.call0().ok()?.extract().ok()?;
         Some((seconds * 1e6).round() as u64)
     };
     // SAFETY: as in `compiled`: the layout is this version's.
@@ -143,7 +150,7 @@ fn interval_matches_sys(py: Python<'_>) -> bool {
         return false;
     }
     let probe = if current == 4321 { 4322 } else { 4321 };
-    // SAFETY: as above. (A waiter that starts a wait meanwhile waits 4.3 ms once.)
+    // SAFETY: as above.
     unsafe { pime_gil_set_interval(probe as c_ulong) };
     let seen = sys_micros();
     // SAFETY: as above.
