@@ -50,7 +50,9 @@ fn compile_gil_interval(config: &pyo3_build_config::InterpreterConfig) {
             }
         && !config.is_free_threaded();
     let unix = std::env::var("CARGO_CFG_TARGET_FAMILY").is_ok_and(|family| family == "unix");
-    if !cpython_3_12 || !unix {
+    // The headers are found through the build machine's Python: only right for it.
+    let native = std::env::var("HOST").ok() == std::env::var("TARGET").ok();
+    if !cpython_3_12 || !unix || !native {
         return;
     }
     let include = config.executable().and_then(|executable| {
@@ -79,7 +81,11 @@ fn compile_gil_interval(config: &pyo3_build_config::InterpreterConfig) {
         .cargo_warnings(false)
         .try_compile("pime_gil_interval");
     match compiled {
-        Ok(()) => println!("cargo:rustc-cfg=pime_gil_interval"),
+        Ok(()) => {
+            println!("cargo:rustc-cfg=pime_gil_interval");
+            // Rebuilt when that Python is upgraded in place.
+            println!("cargo:rerun-if-changed={include}/patchlevel.h");
+        }
         Err(e) => println!("cargo:warning=pime: cannot compile csrc/gil_interval.c against {include} ({e}); the prompt GIL hand-off asks the GIL's holder instead"),
     }
 }

@@ -11,8 +11,8 @@
 //! What: just before a PIME worker (or the engine thread) takes the GIL back to start
 //! a task, it lowers the interpreter's switch interval to the request interval; once
 //! it holds the GIL it puts the interval back. So it asks the holder within that
-//! time, and so do the busy threads while it waits: rounds of the hand-off take tens
-//! of µs instead of 5 ms, and the wait ends within a few rounds. The busy threads
+//! time, and so does each busy thread in its next wait: rounds of the hand-off take
+//! tens of µs instead of 5 ms, and the wait ends within a few rounds. The busy threads
 //! switch more often only while a task is waiting to start.
 //!
 //! How: the waiting thread does not hold the GIL, so it reads and writes the interval
@@ -20,8 +20,8 @@
 //! then there is no prompt hand-off).
 //!
 //! Side effect: while a task waits to start, `sys.getswitchinterval()` reads the
-//! request interval. A `sys.setswitchinterval` call made meanwhile is kept (the old
-//! value is only put back if the request interval is still in place).
+//! request interval. A `sys.setswitchinterval` call made while it is lowered is kept
+//! (the old value is only put back if the request interval is still in place).
 
 use std::os::raw::c_ulong;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,25 +45,26 @@ static REQUEST_MICROS: AtomicU64 = AtomicU64::new(0);
 /// can be.
 static ACCESSOR: OnceLock<Option<Accessor>> = OnceLock::new();
 
-/// What the waiting threads share: how many are asking, and the interval to restore.
-static WAITING: Mutex<Waiting> = Mutex::new(Waiting {
-    threads: 0,
-    lowered: None,
-});
+/// How many threads are asking. The first to ask lowers the interval, the last to
+/// end puts it back, each holding this lock.
+static WAITING: Mutex<usize> = Mutex::new(0);
 
-struct Waiting {
-    threads: usize,
-    /// `(restore, lowered_to)` while the interval is lowered, both in µs.
-    lowered: Option<(u64, u64)>,
-}
+/// While the interval is lowered: the interval to restore and the one it was lowered
+/// to, in µs (0: not lowered). Written holding `WAITING`; atomics so that a forked
+/// child can restore the interval without that lock (see [`restore_in_child`]).
+static LOWERED_FROM: AtomicU64 = AtomicU64::new(0);
+static LOWERED_TO: AtomicU64 = AtomicU64::new(0);
 
 /// Sets the request interval for this launch (`None`: off). Call it holding the GIL.
 pub(crate) fn configure(py: Python<'_>, request: Option<Duration>) {
     let available = ACCESSOR
         .get_or_init(|| {
             let found = gil_interval::find(py);
-            if found.is_none() {
-                log::debug!(target: "pime", "no prompt GIL hand-off: {}", gil_interval::MISSING);
+            match found {
+                Some(_) => restore_after_fork(),
+                None => {
+                    log::debug!(target: "pime", "no prompt GIL hand-off: {}", gil_interval::MISSING)
+                }
             }
             found
         })
@@ -97,40 +98,65 @@ impl Asking {
             return Asking(None);
         };
         let mut waiting = lock(&WAITING);
-        if waiting.threads == 0 {
+        if *waiting == 0 {
             // SAFETY: `gil_interval::find` gave `api`: a getter and a setter of the main
             // interpreter's interval that need neither the GIL nor a thread state.
             let current = from_c(unsafe { (api.get)() });
             if current > request {
                 // SAFETY: as for the getter.
                 unsafe { (api.set)(request as c_ulong) };
-                waiting.lowered = Some((current, request));
+                LOWERED_FROM.store(current, Ordering::Relaxed);
+                LOWERED_TO.store(request, Ordering::Relaxed);
             }
         }
-        waiting.threads += 1;
+        *waiting += 1;
         Asking(Some(api))
     }
 
     /// The thread holds the GIL: its request ends; the last one puts the interval back.
     fn end(self) {
         let Some(api) = self.0 else { return };
-        let lowered = {
-            let mut waiting = lock(&WAITING);
-            waiting.threads -= 1;
-            if waiting.threads > 0 {
-                return;
-            }
-            waiting.lowered.take()
-        };
-        let Some((restore, lowered_to)) = lowered else {
-            return;
-        };
-        // Someone's `sys.setswitchinterval` since then wins.
-        // SAFETY: as in `Asking::start`.
-        unsafe {
-            if from_c((api.get)()) == lowered_to {
-                (api.set)(restore as c_ulong);
-            }
+        let mut waiting = lock(&WAITING);
+        *waiting -= 1;
+        if *waiting == 0 {
+            restore(api);
         }
+    }
+}
+
+/// Puts the interval back if it is lowered. Someone's `sys.setswitchinterval` since it
+/// was lowered wins.
+fn restore(api: Accessor) {
+    let from = LOWERED_FROM.swap(0, Ordering::Relaxed);
+    let to = LOWERED_TO.swap(0, Ordering::Relaxed);
+    // SAFETY: as in `Asking::start`.
+    unsafe {
+        if from != 0 && from_c((api.get)()) == to {
+            (api.set)(from as c_ulong);
+        }
+    }
+}
+
+/// A process forked while a PIME thread waits for the GIL (`multiprocessing` with the
+/// fork start method, from a broker) would keep the lowered interval for good: its
+/// copies of the waiting threads never run. The child puts it back at once.
+#[cfg(unix)]
+fn restore_after_fork() {
+    // SAFETY: registers a handler that runs in the child of a `fork`, on its only
+    // thread; it reads two atomics and a `OnceLock` set before it was registered, and
+    // calls the accessor (atomic loads and stores): nothing that may lock.
+    let registered = unsafe { libc::pthread_atfork(None, None, Some(restore_in_child)) };
+    if registered != 0 {
+        log::debug!(target: "pime", "cannot register the GIL hand-off's fork handler ({registered})");
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_after_fork() {}
+
+#[cfg(unix)]
+extern "C" fn restore_in_child() {
+    if let Some(api) = ACCESSOR.get().copied().flatten() {
+        restore(api);
     }
 }

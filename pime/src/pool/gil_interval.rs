@@ -132,14 +132,18 @@ fn compiled(_py: Python<'_>) -> Option<Accessor> {
 /// sees what is written to it.
 #[cfg(pime_gil_interval)]
 fn interval_matches_sys(py: Python<'_>) -> bool {
-    // Fetched first: between the probe and its undoing only this C function runs, so
-    // the GIL is not let go and no other thread can see the probe.
+    // Fetched first, and only CPython's own: between the probe and its undoing only
+    // this C function runs, so the GIL is not let go. (A thread that starts a wait for
+    // the GIL meanwhile may wait the probe's 4.3 ms once.)
     let Ok(get) = py
         .import("sys")
         .and_then(|sys| sys.getattr("getswitchinterval"))
     else {
         return false;
     };
+    if !get.is_instance_of::<pyo3::types::PyCFunction>() {
+        return false;
+    }
     let sys_micros = || -> Option<u64> {
         let seconds: f64 = get.call0().ok()?.extract().ok()?;
         Some((seconds * 1e6).round() as u64)

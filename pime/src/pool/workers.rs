@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_channel::{Receiver, Sender, TryRecvError};
+use concurrent_queue::{ConcurrentQueue, PopError};
 use pyo3::prelude::*;
 
 use super::gil_handoff;
@@ -67,8 +67,11 @@ pub(crate) struct PoolConfig {
 
 /// What the callers, the workers and the engine share for one launch.
 pub(super) struct Shared {
-    /// Workers take tasks from it; the engine drains it after a stop timeout.
-    pub(super) tasks: Receiver<PoolTask>,
+    /// Callers push tasks, workers pop them; the engine drains it after a stop
+    /// timeout. A bare lock-free queue: workers never block on it (they park on the
+    /// scheduler's bells), so a channel's wait lists would only cost each push and
+    /// pop a lock.
+    pub(super) tasks: ConcurrentQueue<PoolTask>,
     /// Read by callers as they send (see [`PoolTask`]).
     broker: Arc<SharedBroker>,
     settings: Arc<JobSettings>,
@@ -88,7 +91,6 @@ pub(super) struct Shared {
 
 /// The callers' way into the pool (published while the engine is online).
 pub(crate) struct PoolSender {
-    tasks: Sender<PoolTask>,
     shared: Arc<Shared>,
 }
 
@@ -116,9 +118,8 @@ impl WorkerPool {
     ) -> Result<(WorkerPool, PoolSender)> {
         // Unbounded, so its memory grows with use: the launch's `InFlight` bounds how
         // many tasks can be in it.
-        let (sender, tasks) = async_channel::unbounded();
         let shared = Arc::new(Shared {
-            tasks,
+            tasks: ConcurrentQueue::unbounded(),
             broker,
             settings: Arc::clone(&config.settings),
             max_workers: config.max_workers,
@@ -144,13 +145,7 @@ impl WorkerPool {
         // Each worker says when it waits for tasks; one that died first drops its
         // sender, which ends this wait too.
         py.detach(move || while ready.recv().is_ok() {});
-        Ok((
-            pool,
-            PoolSender {
-                tasks: sender,
-                shared,
-            },
-        ))
+        Ok((pool, PoolSender { shared }))
     }
 
     /// Refuses new tasks; the workers run the tasks already queued, then end.
@@ -187,8 +182,9 @@ impl PoolSender {
     /// worker is searching already.
     pub(crate) fn submit(&self, submission: Submission) -> Result<()> {
         let broker = self.shared.broker.current();
-        self.tasks
-            .try_send(PoolTask { submission, broker })
+        self.shared
+            .tasks
+            .push(PoolTask { submission, broker })
             .map_err(|_| Error::refused())?;
         // The queue's push before the look at `searching` (the searcher's side looks
         // at the queue after it stops counting).
@@ -296,7 +292,7 @@ impl Shared {
 
     /// Answers the callers of every task still queued with `error`.
     fn fail_queued(&self, error: &Error) {
-        while let Ok(queued) = self.tasks.try_recv() {
+        while let Ok(queued) = self.tasks.pop() {
             queued.submission.fail(error.clone());
         }
     }
@@ -351,10 +347,10 @@ impl Shared {
                 until = Instant::now() + SPIN_BEFORE_PARKING;
                 continue;
             }
-            match self.tasks.try_recv() {
+            match self.tasks.pop() {
                 Ok(task) => return Searched::Task(task),
-                Err(TryRecvError::Closed) => return Searched::Closed,
-                Err(TryRecvError::Empty) => {}
+                Err(PopError::Closed) => return Searched::Closed,
+                Err(PopError::Empty) => {}
             }
             if Instant::now() >= until {
                 return Searched::Nothing;
@@ -406,7 +402,7 @@ fn drain(py: Python<'_>, shared: &Shared, me: usize) {
     let budget = DRAIN_BUDGET.as_nanos() as u64;
     let mut held_since = None;
     while !shared.tasks.is_empty() && scheduler.claim_drain(me) {
-        let Ok(task) = shared.tasks.try_recv() else {
+        let Ok(task) = shared.tasks.pop() else {
             break;
         };
         let now = scheduler.now();
