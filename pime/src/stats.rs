@@ -1,14 +1,12 @@
 //! `pime::stats()`: what the engine has done, for dashboards and `/metrics`.
 //!
-//! The counters are process-wide atomics (one add per event, no lock), sharded by
-//! thread so that the threads of one call never write the same cache line. Per-command
+//! The counters are process-wide atomics (one add per event, no lock). Per-command
 //! timings need a map shared by all calls, so they are collected only when asked for
 //! ([`crate::EngineBuilder::command_stats`]); the map is updated by threads that hold
 //! the GIL, so it is never contended.
 
-use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
@@ -92,79 +90,48 @@ pub const MAX_COMMAND_STATS: usize = 256;
 /// [`MAX_COMMAND_STATS`].
 pub const OTHER_COMMANDS: &str = "<other>";
 
-/// The counters of one group of threads. Each thread counts in one shard (its own
-/// cache line), so a caller and the worker that runs its task never write the same
-/// line: shared counters moved a line between cores several times per call.
-/// [`stats`] adds the shards up.
-#[derive(Default)]
-#[repr(align(128))]
-struct Shard {
+pub(crate) struct Counters {
     submitted: AtomicU64,
     completed: AtomicU64,
     failed: AtomicU64,
     cancelled: AtomicU64,
-    /// Gauges move up on one thread and down on another: a shard's share may be
-    /// negative, the sum never is.
-    queued: AtomicI64,
-    running: AtomicI64,
-}
-
-/// Shards; threads take them in turn, so more threads than shards share some.
-const SHARDS: usize = 16;
-
-thread_local! {
-    /// This thread's shard, once it has counted (`usize::MAX` before).
-    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
-}
-
-/// The shard the next thread to count takes.
-static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
-
-pub(crate) struct Counters {
-    shards: [Shard; SHARDS],
+    queued: AtomicU64,
+    running: AtomicU64,
     per_command_enabled: AtomicBool,
     per_command: Mutex<HashMap<String, CommandStats>>,
 }
 
 pub(crate) static COUNTERS: LazyLock<Counters> = LazyLock::new(|| Counters {
-    shards: Default::default(),
+    submitted: AtomicU64::new(0),
+    completed: AtomicU64::new(0),
+    failed: AtomicU64::new(0),
+    cancelled: AtomicU64::new(0),
+    queued: AtomicU64::new(0),
+    running: AtomicU64::new(0),
     per_command_enabled: AtomicBool::new(false),
     per_command: Mutex::new(HashMap::new()),
 });
 
 impl Counters {
-    /// This thread's shard.
-    fn mine(&self) -> &Shard {
-        let index = SHARD.with(|shard| {
-            if shard.get() == usize::MAX {
-                shard.set(NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS);
-            }
-            shard.get()
-        });
-        &self.shards[index]
-    }
-
     /// One more task admitted.
     pub(crate) fn submitted(&self) {
-        self.mine().submitted.fetch_add(1, Ordering::Relaxed);
+        self.submitted.fetch_add(1, Ordering::Relaxed);
     }
 
     /// One admitted task ended.
     pub(crate) fn ended(&self, outcome: Outcome) {
-        let shard = self.mine();
         let counter = match outcome {
-            Outcome::Completed => &shard.completed,
-            Outcome::Failed => &shard.failed,
-            Outcome::Cancelled => &shard.cancelled,
+            Outcome::Completed => &self.completed,
+            Outcome::Failed => &self.failed,
+            Outcome::Cancelled => &self.cancelled,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn gauge(&self, gauge: Gauge) -> &AtomicI64 {
-        let shard = self.mine();
+    fn gauge(&self, gauge: Gauge) -> &AtomicU64 {
         match gauge {
-            Gauge::Queued => &shard.queued,
-            Gauge::Running => &shard.running,
+            Gauge::Queued => &self.queued,
+            Gauge::Running => &self.running,
         }
     }
 
@@ -174,25 +141,6 @@ impl Counters {
 
     pub(crate) fn gauge_down(&self, gauge: Gauge) {
         self.gauge(gauge).fetch_sub(1, Ordering::Relaxed);
-    }
-
-    /// The sum of one counter over the shards.
-    fn total(&self, counter: impl Fn(&Shard) -> &AtomicU64) -> u64 {
-        self.shards
-            .iter()
-            .map(|shard| counter(shard).load(Ordering::Relaxed))
-            .sum()
-    }
-
-    /// The sum of one gauge over the shards (never below 0: read while tasks move,
-    /// a shard's down may be seen before another's up).
-    fn level(&self, gauge: impl Fn(&Shard) -> &AtomicI64) -> u64 {
-        let sum: i64 = self
-            .shards
-            .iter()
-            .map(|shard| gauge(shard).load(Ordering::Relaxed))
-            .sum();
-        sum.max(0) as u64
     }
 
     pub(crate) fn enable_per_command(&self) {
@@ -233,17 +181,18 @@ impl Counters {
 /// `completed`, `failed` and `cancelled`.
 pub fn stats() -> Stats {
     let c = &*COUNTERS;
+    let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
     let commands = lock(&c.per_command)
         .iter()
         .map(|(name, stats)| (name.clone(), stats.clone()))
         .collect();
     Stats {
-        submitted: c.total(|shard| &shard.submitted),
-        completed: c.total(|shard| &shard.completed),
-        failed: c.total(|shard| &shard.failed),
-        cancelled: c.total(|shard| &shard.cancelled),
-        in_flight: c.level(|shard| &shard.running),
-        queued: c.level(|shard| &shard.queued),
+        submitted: load(&c.submitted),
+        completed: load(&c.completed),
+        failed: load(&c.failed),
+        cancelled: load(&c.cancelled),
+        in_flight: load(&c.running),
+        queued: load(&c.queued),
         commands,
     }
 }
