@@ -4,6 +4,7 @@
 //! dict) are tried first, each a type check; only an object none of them takes goes on
 //! to `library` (numpy, dataclasses, `Enum`, `datetime`, ..., registered converters).
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use pyo3::prelude::*;
@@ -140,17 +141,24 @@ pub(crate) fn unpack_entries<T>(
     for entry in entries {
         let (key, item) = entry?;
         let key = unpack(&key).map_err(|f| f.at(Segment::Key("<key>".into())))?;
-        let label = key_label(&key);
-        let item = unpack(&item).map_err(|f| f.at(Segment::Key(label.clone())))?;
+        // The key's label is only made for an error: one per entry cost a payload of
+        // many small dicts several percent.
+        let item = unpack(&item).map_err(|f| f.at(Segment::Key(key_label(&key))))?;
         // Distinct keys in Python can be one `Value` (two nans, `b"a"` and
         // `memoryview(b"a")`, an `Enum` member and its value).
-        if map.insert(key, item).is_some() {
-            return Err(Failure::new(format!(
-                "the key {label} equals another key of this dict once converted \
-                 (two nan keys, bytes and a memoryview of the same bytes, or an Enum \
-                 member and its value); nothing was merged"
-            ))
-            .at(Segment::Key(label)));
+        match map.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(item);
+            }
+            Entry::Occupied(slot) => {
+                let label = key_label(slot.key());
+                return Err(Failure::new(format!(
+                    "the key {label} equals another key of this dict once converted \
+                     (two nan keys, bytes and a memoryview of the same bytes, or an Enum \
+                     member and its value); nothing was merged"
+                ))
+                .at(Segment::Key(label)));
+            }
         }
     }
     Ok(Value::Map(map))
