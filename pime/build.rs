@@ -37,8 +37,8 @@ fn main() {
 /// From CPython 3.12 the GIL's switch interval sits in a struct private to the
 /// interpreter: `csrc/gil_interval.c` reaches it, compiled against the internal headers
 /// of the Python PyO3 builds against, and sets `cfg(pime_gil_interval)`. Without those
-/// headers or a C compiler the build goes on without it (a warning says so), and the
-/// prompt GIL hand-off falls back to asking the GIL's holder (`pool/gil_handoff.rs`).
+/// headers or a C compiler the build goes on without it (a warning says so), and there
+/// is no prompt GIL hand-off (`pool/gil_handoff.rs`).
 fn compile_gil_interval(config: &pyo3_build_config::InterpreterConfig) {
     println!("cargo::rustc-check-cfg=cfg(pime_gil_interval)");
     println!("cargo:rerun-if-changed=csrc/gil_interval.c");
@@ -71,7 +71,7 @@ fn compile_gil_interval(config: &pyo3_build_config::InterpreterConfig) {
             .then_some(include)
     });
     let Some(include) = include else {
-        println!("cargo:warning=pime: no internal headers (internal/pycore_interp.h) of the Python PyO3 builds against; the prompt GIL hand-off asks the GIL's holder instead");
+        println!("cargo:warning=pime: no internal headers (internal/pycore_interp.h) of the Python PyO3 builds against; without it there is no prompt GIL hand-off");
         return;
     };
     let compiled = cc::Build::new()
@@ -86,6 +86,6 @@ fn compile_gil_interval(config: &pyo3_build_config::InterpreterConfig) {
             // Rebuilt when that Python is upgraded in place.
             println!("cargo:rerun-if-changed={include}/patchlevel.h");
         }
-        Err(e) => println!("cargo:warning=pime: cannot compile csrc/gil_interval.c against {include} ({e}); the prompt GIL hand-off asks the GIL's holder instead"),
+        Err(e) => println!("cargo:warning=pime: cannot compile csrc/gil_interval.c against {include} ({e}); without it there is no prompt GIL hand-off"),
     }
 }
