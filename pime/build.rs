@@ -71,7 +71,7 @@ fn compile_gil_interval(config: &pyo3_build_config::InterpreterConfig) {
             .then_some(include)
     });
     let Some(include) = include else {
-        println!("cargo:warning=pime: no internal headers (internal/pycore_interp.h) of the Python PyO3 builds against; without it there is no prompt GIL hand-off");
+        println!("cargo:warning=pime: no internal headers (internal/pycore_interp.h) of the Python PyO3 builds against; without them there is no prompt GIL hand-off");
         return;
     };
     let compiled = cc::Build::new()
