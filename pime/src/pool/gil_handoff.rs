@@ -143,8 +143,9 @@ fn restore(api: Accessor) {
 #[cfg(unix)]
 fn restore_after_fork() {
     // SAFETY: registers a handler that runs in the child of a `fork`, on its only
-    // thread; it reads two atomics and a `OnceLock` set before it was registered, and
-    // calls the accessor (atomic loads and stores): nothing that may lock.
+    // thread; it reads two atomics and a `OnceLock` (still empty if the fork comes
+    // before it is set: then nothing is lowered) and calls the accessor (a load and a
+    // store): nothing that may lock.
     let registered = unsafe { libc::pthread_atfork(None, None, Some(restore_in_child)) };
     if registered != 0 {
         log::debug!(target: "pime", "cannot register the GIL hand-off's fork handler ({registered})");
