@@ -72,8 +72,12 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             sequential.as_secs_f64() * 1e6 / SEQUENTIAL_CALLS as f64
         );
         let per_call = |kind: &str| {
-            let ns = cpu.get(kind).copied().unwrap_or(0)
-                - cpu_before.get(kind).copied().unwrap_or(0);
+            // Saturating: a thread that ended meanwhile takes its time with it.
+            let ns = cpu
+                .get(kind)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(cpu_before.get(kind).copied().unwrap_or(0));
             ns as f64 / CONCURRENT_CALLS as f64
         };
         println!(
