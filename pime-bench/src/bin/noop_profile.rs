@@ -29,14 +29,16 @@ fn noop() -> PyTask {
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut arguments = std::env::args().skip(1);
-    let pool = match (arguments.next().as_deref(), arguments.next()) {
-        (None, _) => None,
-        (Some("--pool"), Some(n)) => Some(n.parse::<u32>()?),
-        _ => return Err("usage: noop_profile [--pool N]".into()),
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let pool = match (arguments.next().as_deref(), arguments.next()) {
+        (None, _) => None,
+        (Some("--pool"), Some(n)) => Some(n.parse::<u32>()?),
+        (Some("--hop"), None) => return runtime.block_on(hop(false)),
+        (Some("--hop-python"), None) => return runtime.block_on(hop(true)),
+        _ => return Err("usage: noop_profile [--pool N | --hop]".into()),
+    };
     runtime.block_on(async {
         let mut builder = pime::Engine::builder()
             .import_path(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python"))
@@ -62,7 +64,8 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let concurrent = started.elapsed();
         let cpu = cpu_by_thread_kind();
         let started = Instant::now();
-        for _ in 0..SEQUENTIAL_CALLS {
+        let seq_calls: usize = std::env::var("NOOP_SEQ").ok().and_then(|v| v.parse().ok()).unwrap_or(SEQUENTIAL_CALLS);
+        for _ in 0..seq_calls {
             pime::call(noop()).await?;
         }
         let sequential = started.elapsed();
@@ -71,20 +74,24 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             CONCURRENT_CALLS as f64 / concurrent.as_secs_f64(),
             sequential.as_secs_f64() * 1e6 / SEQUENTIAL_CALLS as f64
         );
-        let per_call = |kind: &str| {
-            // Saturating: a thread that ended meanwhile takes its time with it.
-            let ns = cpu
-                .get(kind)
-                .copied()
-                .unwrap_or(0)
-                .saturating_sub(cpu_before.get(kind).copied().unwrap_or(0));
-            ns as f64 / CONCURRENT_CALLS as f64
+        // Saturating: a thread that ended meanwhile takes its time with it.
+        let used = |kind: &str| {
+            let (after, before) = (cpu.get(kind).copied(), cpu_before.get(kind).copied());
+            let (after, before) = (after.unwrap_or_default(), before.unwrap_or_default());
+            (after.0.saturating_sub(before.0), after.1.saturating_sub(before.1))
         };
+        let per_call = |kind: &str| used(kind).0 as f64 / CONCURRENT_CALLS as f64;
+        let switches = |kind: &str| used(kind).1 as f64 * 1000.0 / CONCURRENT_CALLS as f64;
         println!(
             "CPU per call with {IN_FLIGHT} in flight: pool workers {:.0} ns, callers' tokio threads {:.0} ns, engine thread {:.0} ns",
             per_call("pime-worker"),
             per_call("tokio-rt-worker"),
             per_call("pime-engine"),
+        );
+        println!(
+            "times a thread was switched in, per 1,000 calls: pool workers {:.1}, callers' tokio threads {:.1}",
+            switches("pime-worker"),
+            switches("tokio-rt-worker"),
         );
         engine.stop().await?;
         Ok(())
@@ -95,7 +102,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 /// summed by name with any `-N` suffix cut: the pool's workers, the tokio runtime's
 /// threads, the engine thread. Per-call CPU on each side moves far less from run to
 /// run than throughput, which depends on how the threads happen to share the cores.
-fn cpu_by_thread_kind() -> HashMap<String, u64> {
+fn cpu_by_thread_kind() -> HashMap<String, (u64, u64)> {
     let mut by_kind = HashMap::new();
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return by_kind;
@@ -108,11 +115,81 @@ fn cpu_by_thread_kind() -> HashMap<String, u64> {
             Some((kind, n)) if n.chars().all(|c| c.is_ascii_digit()) => kind,
             _ => name,
         };
-        let ns = std::fs::read_to_string(path.join("schedstat"))
-            .ok()
-            .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-            .unwrap_or(0);
-        *by_kind.entry(kind.to_string()).or_default() += ns;
+        let stat = std::fs::read_to_string(path.join("schedstat")).unwrap_or_default();
+        let mut fields = stat.split_whitespace().map(|f| f.parse::<u64>().unwrap_or(0));
+        let (ns, slices) = (fields.next().unwrap_or(0), fields.nth(1).unwrap_or(0));
+        let entry: &mut (u64, u64) = by_kind.entry(kind.to_string()).or_default();
+        entry.0 += ns;
+        entry.1 += slices;
     }
     by_kind
+}
+
+async fn hop(python: bool) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    use pyo3::prelude::*;
+    let (requests, mut incoming) = tokio::sync::mpsc::unbounded_channel::<(BTreeMap<String, Value>, tokio::sync::oneshot::Sender<()>)>();
+    let thread = std::thread::Builder::new().name("bench-hop".into()).spawn(move || {
+        if !python {
+            while let Some((_, reply)) = incoming.blocking_recv() {
+                let _ = reply.send(());
+            }
+            return;
+        }
+        Python::attach(|py| {
+            let sys_path = py.import("sys").unwrap().getattr("path").unwrap();
+            sys_path.call_method1("insert", (0, PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python").to_string_lossy().into_owned())).unwrap();
+            let broker = py.import("benchmod").unwrap().getattr("broker").unwrap();
+            loop {
+                let (params, reply) = match incoming.try_recv() {
+                    Ok(m) => m,
+                    Err(tokio::sync::mpsc::error::TryRecvError::Empty) => match py.detach(|| incoming.blocking_recv()) {
+                        Some(m) => m,
+                        None => return,
+                    },
+                    Err(_) => return,
+                };
+                let dict = pyo3::types::PyDict::new(py);
+                for (k, v) in &params {
+                    if let Value::I64(n) = v { dict.set_item(k, n).unwrap(); }
+                }
+                let result = broker.call1(("noop", dict)).unwrap();
+                assert!(result.is_none());
+                let _ = reply.send(());
+            }
+        })
+    })?;
+    let cpu_before = cpu_by_thread_kind();
+    let started = Instant::now();
+    let mut lanes = tokio::task::JoinSet::new();
+    for _ in 0..IN_FLIGHT {
+        let requests = requests.clone();
+        lanes.spawn(async move {
+            for _ in 0..CONCURRENT_CALLS / IN_FLIGHT {
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                let params = BTreeMap::from([("n".to_string(), Value::I64(1))]);
+                requests.send((params, reply)).map_err(|_| "hop gone")?;
+                answer.await?;
+            }
+            Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+        });
+    }
+    while let Some(lane) = lanes.join_next().await {
+        lane??;
+    }
+    let elapsed = started.elapsed();
+    let cpu = cpu_by_thread_kind();
+    let used = |kind: &str| {
+        let (after, before) = (cpu.get(kind).copied(), cpu_before.get(kind).copied());
+        let (after, before) = (after.unwrap_or_default(), before.unwrap_or_default());
+        (after.0.saturating_sub(before.0), after.1.saturating_sub(before.1))
+    };
+    println!("hop: {:.0} calls/s; CPU per call: hop thread {:.0} ns, tokio {:.0} ns; switches per 1000: {:.1} / {:.1}",
+        CONCURRENT_CALLS as f64 / elapsed.as_secs_f64(),
+        used("bench-hop").0 as f64 / CONCURRENT_CALLS as f64,
+        used("tokio-rt-worker").0 as f64 / CONCURRENT_CALLS as f64,
+        used("bench-hop").1 as f64 * 1000.0 / CONCURRENT_CALLS as f64,
+        used("tokio-rt-worker").1 as f64 * 1000.0 / CONCURRENT_CALLS as f64);
+    drop(requests);
+    let _ = thread.join();
+    Ok(())
 }

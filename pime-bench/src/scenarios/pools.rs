@@ -29,7 +29,11 @@ pub fn run(context: &Context) -> BenchResult<Section> {
         floor::total(&context.broker, &request, sizes.pool_calls)?,
     );
 
-    let hop_rate = hop_figures(context)?;
+    let hop_rate = hop_figures(context, hop::Hop::start()?)?;
+    let python_hop_rate = hop_figures(
+        context,
+        hop::Hop::start_python(Arc::clone(&context.broker), Request::noop())?,
+    )?;
 
     let mut section = Section::default();
     let mut at_largest = None;
@@ -56,6 +60,14 @@ pub fn run(context: &Context) -> BenchResult<Section> {
         floor: Some(floor_rate),
         naive: None,
     });
+    section.rows.push(Row {
+        scenario: format!("8 hop + the floor's call ({calls} calls, {in_flight} in flight)"),
+        metric: "calls/s",
+        pooled: Some(python_hop_rate),
+        exclusive: None,
+        floor: Some(floor_rate),
+        naive: None,
+    });
     section.targets.extend([
         Target::at_least(
             Source::AnyPool,
@@ -71,9 +83,21 @@ pub fn run(context: &Context) -> BenchResult<Section> {
         ),
         Target::at_least(
             Source::Extra,
+            "the hop + the floor's call (no PIME) vs the floor's sequential rate",
+            python_hop_rate / floor_rate,
+            0.25,
+        ),
+        Target::at_least(
+            Source::Extra,
             "default pool throughput vs the Rust-only thread hop",
             default.calls_per_second / hop_rate,
             0.25,
+        ),
+        Target::at_least(
+            Source::Extra,
+            "default pool throughput vs the hop + the floor's call",
+            default.calls_per_second / python_hop_rate,
+            0.8,
         ),
     ]);
     if let Some((pool, pime, naive)) = at_largest {
@@ -105,7 +129,7 @@ pub fn run(context: &Context) -> BenchResult<Section> {
         ]);
     }
     section.notes.push(format!(
-        "pool rows: PIME with .thread_pool(N, N), naive on a runtime with max_blocking_threads(N); throughput with {in_flight} no-op calls in flight ({calls} calls after a warm-up pass), latency over {} sequential calls; the default-pool row's floor is the floor's sequential rate; the Rust-only hop: 1000 tokio tasks send to one plain thread that answers each through a oneshot at once (no Python: the dispatch any thread hop pays).",
+        "pool rows: PIME with .thread_pool(N, N), naive on a runtime with max_blocking_threads(N); throughput with {in_flight} no-op calls in flight ({calls} calls after a warm-up pass), latency over {} sequential calls; the default-pool row's floor is the floor's sequential rate; the Rust-only hop: 1000 tokio tasks send to one plain thread that answers each through a oneshot at once (no Python: the dispatch any thread hop pays); the hop + the floor's call: the same, the thread holding the GIL while requests are queued and making the floor's call for each (params converted, broker called, result converted back): the least any design with a thread hop can cost.",
         sizes.pool_latency_calls
     ));
     Ok(section)
@@ -154,10 +178,10 @@ fn pime_figures(context: &Context, pool: Option<u32>) -> BenchResult<Figures> {
     })
 }
 
-/// Calls/s of the Rust-only hop with the same calls in flight.
-fn hop_figures(context: &Context) -> BenchResult<f64> {
+/// Calls/s of `hop` with the same calls in flight.
+fn hop_figures(context: &Context, hop: hop::Hop) -> BenchResult<f64> {
     let sizes = &context.sizes;
-    let hop = std::sync::Arc::new(hop::Hop::start()?);
+    let hop = std::sync::Arc::new(hop);
     let (calls, in_flight) = (sizes.pool_calls, sizes.in_flight);
     let wall = context.runtime.block_on(async {
         let next = {

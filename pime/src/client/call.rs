@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::stream::PyStream;
 use crate::engine::state::{self, Launch};
 use crate::error::{Error, ErrorKind, Result};
-use crate::jobs::{Envelope, Interrupt, ReloadRequest, ReplyTo};
+use crate::jobs::{Answer, Envelope, Interrupt, ReloadRequest, ReplyTo};
 use crate::spin;
 use crate::task::PyTask;
 
@@ -74,15 +74,21 @@ async fn run(
     launch
         .submit(task, Some(ReplyTo::Once(reply)), interrupt)
         .await?;
-    let outcome = match wait_briefly(launch, &mut outcome) {
-        Some(outcome) => outcome,
+    let answer = match wait_briefly(launch, &mut outcome) {
+        Some(answer) => answer,
         None => outcome.await,
     };
-    outcome.unwrap_or_else(|_| {
-        Err(Error::engine_state(
+    match answer {
+        Ok(Answer { outcome, spent }) => {
+            if let Some(task) = spent {
+                task.drop_converted();
+            }
+            outcome
+        }
+        Err(_) => Err(Error::engine_state(
             "the PIME engine stopped before the task finished",
-        ))
-    })
+        )),
+    }
 }
 
 /// A lone call (the only task admitted: a caller making one call at a time) polls

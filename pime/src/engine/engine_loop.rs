@@ -123,7 +123,7 @@ impl<'py> EngineLoop<'py> {
             _ => return job.run(py),
         };
         job.ticket.mark_started();
-        let job = match Bound::new(py, job) {
+        let job = match job.into_python(py) {
             Ok(job) => job,
             Err(e) => {
                 log::error!(target: "pime", "cannot allocate a job: {e}");

@@ -59,6 +59,8 @@ impl BrokerCall {
 pub(crate) struct Job {
     pub(crate) call: BrokerCall,
     pub(crate) ticket: Ticket,
+    /// The task's values, converted: the caller's thread frees them (see `Answer`).
+    spent: Option<PyTask>,
 }
 
 #[pymethods]
@@ -114,8 +116,11 @@ impl Job {
                 return None;
             }
         };
-        task.drop_converted();
-        Some(Job { call, ticket })
+        Some(Job {
+            call,
+            ticket,
+            spent: Some(task),
+        })
     }
 
     /// Runs the task on this thread, which holds the GIL (a pool worker, or the engine
@@ -125,27 +130,40 @@ impl Job {
     /// The job becomes a Python object only when Python must call back into it (the
     /// done-callback of a coroutine, a stream's pump): a plain result is answered
     /// without allocating one.
-    pub(crate) fn run(self, py: Python<'_>) {
+    pub(crate) fn run(mut self, py: Python<'_>) {
         if self.ticket.reply.is_abandoned() {
             // The caller dropped its future before the task started: cancelled.
             self.ticket.release(Outcome::Cancelled);
             return;
         }
         self.ticket.mark_started();
+        let spent = self.spent.take();
         let result = match self.invoke(py) {
             Ok(result) => result,
-            Err(error) => return self.ticket.finish(Err(error)),
+            Err(error) => return self.ticket.finish_with(Err(error), spent),
         };
         if !self.ticket.reply.is_stream() && !is_coroutine(py, &result) {
             let command = self.call.command.bind(py);
-            return self
-                .ticket
-                .finish(value::result_from_python_for(&result, command));
+            let outcome = value::result_from_python_for(&result, command);
+            return self.ticket.finish_with(outcome, spent);
         }
-        match Bound::new(py, self) {
+        if let Some(task) = spent {
+            task.drop_converted();
+        }
+        match self.into_python(py) {
             Ok(job) => Job::handle_result(&job, result),
             Err(e) => log::error!(target: "pime", "cannot allocate a job: {e}"),
         }
+    }
+
+    /// The job as a Python object, for Python to call back into (a done-callback, a
+    /// user's executor): its answer comes later, from elsewhere, so the task's values
+    /// are freed now.
+    pub(crate) fn into_python(mut self, py: Python<'_>) -> PyResult<Bound<'_, Job>> {
+        if let Some(task) = self.spent.take() {
+            task.drop_converted();
+        }
+        Bound::new(py, self)
     }
 
     /// `broker(command, params)` on this thread, inside the task's context and

@@ -30,7 +30,7 @@ pub(crate) use envelope::{Envelope, ReloadRequest, Submission};
 pub(crate) use in_flight::InFlight;
 pub(crate) use interrupt::Interrupt;
 pub(crate) use job::{BrokerCall, Job};
-pub(crate) use reply::{ReplyTo, StreamEvent};
+pub(crate) use reply::{Answer, ReplyTo, StreamEvent};
 pub(crate) use settings::JobSettings;
 pub(crate) use shared_broker::{check_callable, SharedBroker};
 // The subinterpreter pool (built against CPython 3.12+) takes tickets directly.

@@ -10,10 +10,21 @@ use tokio::sync::{mpsc, oneshot};
 use super::interrupt::Interrupt;
 use crate::error::{Error, Result};
 use crate::python::coroutines::cancel_soon;
+use crate::task::PyTask;
 use crate::waiting::lock;
 
 /// Completes one caller's `pime::call`.
-pub(crate) type ReplySender = oneshot::Sender<Result<Option<Value>>>;
+pub(crate) type ReplySender = oneshot::Sender<Answer>;
+
+/// What a `pime::call` receives: the outcome and, once converted, the task's own
+/// values, for the caller's thread to free. That thread allocated them, and glibc's
+/// allocator frees a block on the thread that allocated it from its own cache; on the
+/// thread holding the GIL the same free takes the other thread's arena lock.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) outcome: Result<Option<Value>>,
+    pub(crate) spent: Option<PyTask>,
+}
 
 /// One message of a streamed result (`pime::call_stream`).
 #[derive(Debug)]
@@ -47,7 +58,10 @@ impl ReplyTo {
     pub(crate) fn fail(self, error: Error) {
         match self {
             ReplyTo::Once(sender) => {
-                let _ = sender.send(Err(error));
+                let _ = sender.send(Answer {
+                    outcome: Err(error),
+                    spent: None,
+                });
             }
             // A full stream cannot take the error without blocking; dropping the sender
             // then tells the stream it was cut, which is an error too.

@@ -11,7 +11,7 @@ use serde_value::Value;
 
 use super::envelope::Submission;
 use super::in_flight::Admission;
-use super::reply::{ReplySlot, ReplyTo, StreamEvent};
+use super::reply::{Answer, ReplySlot, ReplyTo, StreamEvent};
 use super::settings::JobSettings;
 use crate::error::Result;
 use crate::python::call_span::CallSpan;
@@ -99,6 +99,12 @@ impl Ticket {
 
     /// Answers the caller (or logs, for `no_wait`) and records the outcome.
     pub(crate) fn finish(&self, outcome: Result<Option<Value>>) {
+        self.finish_with(outcome, None);
+    }
+
+    /// [`Ticket::finish`], handing the caller the task's values to free (`spent`:
+    /// converted already, so at most [`crate::MAX_DEPTH`] deep).
+    pub(crate) fn finish_with(&self, outcome: Result<Option<Value>>, spent: Option<PyTask>) {
         self.release(Outcome::of(&outcome));
         self.record(&outcome);
         if let (true, Some(label)) = (self.settings.debug, &self.label) {
@@ -106,8 +112,13 @@ impl Ticket {
         }
         match self.reply.take() {
             Some(ReplyTo::Once(sender)) => {
-                // The caller may have gone meanwhile; then the result is dropped.
-                let _ = sender.send(outcome);
+                // The caller may have gone meanwhile; then the answer is dropped here.
+                if let Err(answer) = sender.send(Answer { outcome, spent }) {
+                    if let Some(task) = answer.spent {
+                        task.drop_converted();
+                    }
+                }
+                return;
             }
             Some(ReplyTo::Stream(sender)) => {
                 // A stream task that ended before streaming (the broker raised).
@@ -122,6 +133,9 @@ impl Ticket {
                     log::warn!(target: "pime", "no_wait task failed: {error}");
                 }
             }
+        }
+        if let Some(task) = spent {
+            task.drop_converted();
         }
     }
 
