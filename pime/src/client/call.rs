@@ -80,9 +80,8 @@ async fn run(
     };
     match answer {
         Ok(Answer { outcome, spent }) => {
-            if let Some(task) = spent {
-                task.drop_converted();
-            }
+            // Freed here, on the thread that (most likely) allocated it.
+            drop(spent);
             outcome
         }
         Err(_) => Err(Error::engine_state(

@@ -50,9 +50,9 @@ impl<'i> Worker<'i> {
             Ok(arguments) => arguments,
             Err(error) => return ticket.finish(Err(error)),
         };
-        task.drop_converted();
         if ticket.reply.is_abandoned() {
             // The caller dropped its future while the task was being converted.
+            task.drop_converted();
             ticket.release(Outcome::Cancelled);
             return;
         }
@@ -65,9 +65,12 @@ impl<'i> Worker<'i> {
         });
         let result = match called {
             Ok(result) => result,
-            Err(exception) => return ticket.finish(Err(self.runtime.error(&exception))),
+            Err(exception) => {
+                return ticket.finish_with(Err(self.runtime.error(&exception)), Some(task))
+            }
         };
         if ticket.reply.is_stream() {
+            task.drop_converted();
             let Some(sender) = ticket.reply.stream_sender() else {
                 return;
             };
@@ -88,7 +91,8 @@ impl<'i> Worker<'i> {
                     error
                 })
         };
-        ticket.finish(value);
+        // Converted, so the caller's thread may free the task's values (see `Answer`).
+        ticket.finish_with(value, Some(task));
     }
 
     /// Reloads the broker if reload `wanted` is one this worker has not made yet. The

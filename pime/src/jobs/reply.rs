@@ -17,9 +17,11 @@ use crate::waiting::lock;
 pub(crate) type ReplySender = oneshot::Sender<Answer>;
 
 /// What a `pime::call` receives: the outcome and, once converted, the task's own
-/// values, for the caller's thread to free. That thread allocated them, and glibc's
-/// allocator frees a block on the thread that allocated it from its own cache; on the
-/// thread holding the GIL the same free takes the other thread's arena lock.
+/// values, for the caller's thread to free. That thread allocated them: glibc's
+/// allocator gives a block freed on another thread back to the allocating thread's
+/// arena under that arena's lock once a small per-thread cache is full, so the thread
+/// holding the GIL freeing what callers allocate, call after call, contended with
+/// them for that lock (a quarter of its CPU per no-op call, `pime-bench/README.md`).
 #[derive(Debug)]
 pub(crate) struct Answer {
     pub(crate) outcome: Result<Option<Value>>,

@@ -102,8 +102,7 @@ impl Ticket {
         self.finish_with(outcome, None);
     }
 
-    /// [`Ticket::finish`], handing the caller the task's values to free (`spent`:
-    /// converted already, so at most [`crate::MAX_DEPTH`] deep).
+    /// [`Ticket::finish`], handing the caller the task's values to free.
     pub(crate) fn finish_with(&self, outcome: Result<Option<Value>>, spent: Option<PyTask>) {
         self.release(Outcome::of(&outcome));
         self.record(&outcome);
@@ -113,12 +112,7 @@ impl Ticket {
         match self.reply.take() {
             Some(ReplyTo::Once(sender)) => {
                 // The caller may have gone meanwhile; then the answer is dropped here.
-                if let Err(answer) = sender.send(Answer { outcome, spent }) {
-                    if let Some(task) = answer.spent {
-                        task.drop_converted();
-                    }
-                }
-                return;
+                let _ = sender.send(Answer { outcome, spent });
             }
             Some(ReplyTo::Stream(sender)) => {
                 // A stream task that ended before streaming (the broker raised).
@@ -133,9 +127,6 @@ impl Ticket {
                     log::warn!(target: "pime", "no_wait task failed: {error}");
                 }
             }
-        }
-        if let Some(task) = spent {
-            task.drop_converted();
         }
     }
 
