@@ -19,7 +19,8 @@ DEFAULT_VERSIONS=(3.9.18 3.10.13 3.12.1 3.13.0)
 INTERPRETER_TESTS=(values proptest_value_roundtrip proptest_surrogate_strings unconvertible_values
   exceptions kept_exceptions huge_values value_depth_limit value_depth_limit_exact
   fuzz_result_conversion defect_key_collisions debug_logging
-  stats_and_context many_in_flight dropped_callers_leak defect_stats_cardinality deep_params_drop)
+  stats_and_context many_in_flight dropped_callers_leak defect_stats_cardinality deep_params_drop
+  params_freed)
 
 check_only=false
 prune=false

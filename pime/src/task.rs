@@ -104,6 +104,24 @@ impl PyTask {
         self.context.as_ref()
     }
 
+    /// After the task's conversion succeeded: frees its values now, unless they are
+    /// small; small ones are returned, for the caller's thread to free (see
+    /// `jobs::Answer`). A bigger task is freed at once, so that a long call does not
+    /// hold its params twice, as Rust values and as Python objects.
+    pub(crate) fn converted(self) -> Option<PyTask> {
+        let values = [Some(&self.command)]
+            .into_iter()
+            .flatten()
+            .chain(self.params.iter().flat_map(BTreeMap::values))
+            .chain(self.context.iter().flat_map(BTreeMap::values));
+        if fits(values, HAND_BACK_BYTES) {
+            Some(self)
+        } else {
+            self.drop_converted();
+            None
+        }
+    }
+
     /// Drops the values of a task whose conversion succeeded, so they are at most
     /// [`crate::MAX_DEPTH`] deep: the ordinary recursive drop is safe and cheapest.
     pub(crate) fn drop_converted(mut self) {
@@ -139,6 +157,42 @@ impl PyTask {
     pub fn is_exclusive(&self) -> bool {
         self.exclusive
     }
+}
+
+/// The most memory (roughly) a converted task's values may hold and still go back to
+/// the caller's thread to be freed: small blocks are the ones glibc's allocator frees
+/// slowly on another thread (larger ones go to its arenas or to `munmap` anyway).
+const HAND_BACK_BYTES: usize = 4096;
+
+/// Whether `values` (and what they hold) take about `budget` bytes or less. Stops as
+/// soon as they take more; allocates only for nested containers.
+fn fits<'a>(values: impl Iterator<Item = &'a Value>, mut budget: usize) -> bool {
+    const NODE: usize = std::mem::size_of::<Value>();
+    let mut nested = Vec::new();
+    for value in values {
+        let mut next = Some(value);
+        while let Some(value) = next.take().or_else(|| nested.pop()) {
+            let bytes = match value {
+                Value::String(text) => text.len(),
+                Value::Bytes(bytes) => bytes.len(),
+                Value::Seq(items) => items.len() * NODE,
+                Value::Map(map) => map.len() * 2 * NODE,
+                Value::Option(Some(_)) | Value::Newtype(_) => NODE,
+                _ => 0,
+            };
+            let Some(left) = budget.checked_sub(bytes + NODE) else {
+                return false;
+            };
+            budget = left;
+            match value {
+                Value::Seq(items) => nested.extend(items),
+                Value::Map(map) => nested.extend(map.iter().flat_map(|(k, v)| [k, v])),
+                Value::Option(Some(inner)) | Value::Newtype(inner) => nested.push(&**inner),
+                _ => {}
+            }
+        }
+    }
+    true
 }
 
 impl Drop for PyTask {

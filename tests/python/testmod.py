@@ -110,6 +110,15 @@ def wait_records(count, timeout):
         return len(_records)
 
 
+def hold(payload, seconds, started):
+    """Says it has started (creates the file `started`), then sleeps `seconds` while
+    `payload` is alive; returns its length."""
+    with open(started, "w"):
+        pass
+    time.sleep(seconds)
+    return len(payload)
+
+
 def thread_ident():
     return threading.get_ident()
 

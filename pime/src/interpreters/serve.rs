@@ -50,9 +50,9 @@ impl<'i> Worker<'i> {
             Ok(arguments) => arguments,
             Err(error) => return ticket.finish(Err(error)),
         };
+        let spent = task.converted();
         if ticket.reply.is_abandoned() {
             // The caller dropped its future while the task was being converted.
-            task.drop_converted();
             ticket.release(Outcome::Cancelled);
             return;
         }
@@ -66,11 +66,11 @@ impl<'i> Worker<'i> {
         let result = match called {
             Ok(result) => result,
             Err(exception) => {
-                return ticket.finish_with(Err(self.runtime.error(&exception)), Some(task))
+                return ticket.finish_with(Err(self.runtime.error(&exception)), spent)
             }
         };
         if ticket.reply.is_stream() {
-            task.drop_converted();
+            drop(spent);
             let Some(sender) = ticket.reply.stream_sender() else {
                 return;
             };
@@ -91,8 +91,7 @@ impl<'i> Worker<'i> {
                     error
                 })
         };
-        // Converted, so the caller's thread may free the task's values (see `Answer`).
-        ticket.finish_with(value, Some(task));
+        ticket.finish_with(value, spent);
     }
 
     /// Reloads the broker if reload `wanted` is one this worker has not made yet. The

@@ -59,7 +59,8 @@ impl BrokerCall {
 pub(crate) struct Job {
     pub(crate) call: BrokerCall,
     pub(crate) ticket: Ticket,
-    /// The task's values, converted: the caller's thread frees them (see `Answer`).
+    /// The task's values, converted, when small: the caller's thread frees them (see
+    /// `Answer`).
     spent: Option<PyTask>,
 }
 
@@ -119,7 +120,7 @@ impl Job {
         Some(Job {
             call,
             ticket,
-            spent: Some(task),
+            spent: task.converted(),
         })
     }
 
