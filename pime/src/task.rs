@@ -104,17 +104,18 @@ impl PyTask {
         self.context.as_ref()
     }
 
-    /// After the task's conversion succeeded: frees its values now, unless they are
-    /// small; small ones are returned, for the caller's thread to free (see
-    /// `jobs::Answer`). A bigger task is freed at once, so that a long call does not
-    /// hold its params twice, as Rust values and as Python objects.
-    pub(crate) fn converted(self) -> Option<PyTask> {
-        let values = [Some(&self.command)]
-            .into_iter()
-            .flatten()
-            .chain(self.params.iter().flat_map(BTreeMap::values))
-            .chain(self.context.iter().flat_map(BTreeMap::values));
-        if fits(values, HAND_BACK_BYTES) {
+    /// After the task's conversion succeeded: frees its values now, unless a caller
+    /// waits for the answer (`caller_frees`) and they are small; then they are
+    /// returned, for the caller's thread to free (see `jobs::Answer`). Bigger ones are
+    /// freed at once, so that a long call does not hold its params twice, as Rust
+    /// values and as Python objects.
+    pub(crate) fn converted(self, caller_frees: bool) -> Option<PyTask> {
+        let mut budget = Budget(HAND_BACK_BYTES);
+        let small = caller_frees
+            && budget.value(&self.command)
+            && self.params.iter().all(|params| budget.entries(params))
+            && self.context.iter().all(|context| budget.entries(context));
+        if small {
             Some(self)
         } else {
             self.drop_converted();
@@ -159,31 +160,44 @@ impl PyTask {
     }
 }
 
-/// The most memory (roughly) a converted task's values may hold and still go back to
-/// the caller's thread to be freed: small blocks are the ones glibc's allocator frees
-/// slowly on another thread (larger ones go to its arenas or to `munmap` anyway).
+/// The most heap memory (roughly) a converted task's values may hold and still go
+/// back to the caller's thread to be freed. Freeing them on the worker costs per
+/// block, but holding them until the call ends costs their size: past this, they are
+/// freed at once.
 const HAND_BACK_BYTES: usize = 4096;
 
-/// Whether `values` (and what they hold) take about `budget` bytes or less. Stops as
-/// soon as they take more; allocates only for nested containers.
-fn fits<'a>(values: impl Iterator<Item = &'a Value>, mut budget: usize) -> bool {
-    const NODE: usize = std::mem::size_of::<Value>();
-    let mut nested = Vec::new();
-    for value in values {
+/// Heap memory left to account for; each method says whether what it counted fit.
+/// It stops counting once over, and allocates only for nested containers.
+struct Budget(usize);
+
+impl Budget {
+    fn spend(&mut self, bytes: usize) -> bool {
+        match self.0.checked_sub(bytes) {
+            Some(left) => {
+                self.0 = left;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// What `value` and everything in it hold on the heap (buffers by capacity).
+    fn value(&mut self, value: &Value) -> bool {
+        const NODE: usize = std::mem::size_of::<Value>();
+        let mut nested = Vec::new();
         let mut next = Some(value);
         while let Some(value) = next.take().or_else(|| nested.pop()) {
             let bytes = match value {
-                Value::String(text) => text.len(),
-                Value::Bytes(bytes) => bytes.len(),
-                Value::Seq(items) => items.len() * NODE,
+                Value::String(text) => text.capacity(),
+                Value::Bytes(bytes) => bytes.capacity(),
+                Value::Seq(items) => items.capacity() * NODE,
                 Value::Map(map) => map.len() * 2 * NODE,
                 Value::Option(Some(_)) | Value::Newtype(_) => NODE,
                 _ => 0,
             };
-            let Some(left) = budget.checked_sub(bytes + NODE) else {
+            if !self.spend(bytes) {
                 return false;
-            };
-            budget = left;
+            }
             match value {
                 Value::Seq(items) => nested.extend(items),
                 Value::Map(map) => nested.extend(map.iter().flat_map(|(k, v)| [k, v])),
@@ -191,8 +205,16 @@ fn fits<'a>(values: impl Iterator<Item = &'a Value>, mut budget: usize) -> bool 
                 _ => {}
             }
         }
+        true
     }
-    true
+
+    /// A params or context map: each entry (its key's `String` and text, its value in
+    /// the map's node) and what its value holds.
+    fn entries(&mut self, map: &BTreeMap<String, Value>) -> bool {
+        const ENTRY: usize = std::mem::size_of::<(String, Value)>();
+        map.iter()
+            .all(|(key, value)| self.spend(ENTRY + key.capacity()) && self.value(value))
+    }
 }
 
 impl Drop for PyTask {
@@ -209,5 +231,52 @@ impl Drop for PyTask {
                 value::drop_iteratively(item);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fits(params: BTreeMap<String, Value>) -> bool {
+        Budget(HAND_BACK_BYTES).entries(&params)
+    }
+
+    fn one(key: &str, value: Value) -> BTreeMap<String, Value> {
+        BTreeMap::from([(key.to_string(), value)])
+    }
+
+    #[test]
+    fn small_values_fit_and_big_ones_do_not() {
+        assert!(fits(one("n", Value::I64(1))));
+        assert!(fits(one("s", Value::String("x".repeat(2000)))));
+        assert!(!fits(one("s", Value::String("x".repeat(5000)))));
+        // Keys count too, and buffers by what they hold, not by their length.
+        assert!(!fits(one(&"k".repeat(5000), Value::Unit)));
+        let mut roomy = String::with_capacity(8192);
+        roomy.push('x');
+        assert!(!fits(one("s", Value::String(roomy))));
+        assert!(!fits(one("b", Value::Bytes(vec![0; 5000]))));
+    }
+
+    #[test]
+    fn nested_values_count_what_they_hold() {
+        let ints = |n: i64| Value::Seq((0..n).map(Value::I64).collect());
+        assert!(fits(one("list", ints(50))));
+        assert!(!fits(one("list", ints(200))));
+        let boxed = Value::Option(Some(Box::new(Value::Newtype(Box::new(Value::String(
+            "x".repeat(5000),
+        ))))));
+        assert!(!fits(one("boxed", boxed)));
+        let map = Value::Map(
+            (0..100)
+                .map(|i| (Value::I64(i), Value::String("v".into())))
+                .collect(),
+        );
+        assert!(!fits(one("map", map)));
+        // A huge value is refused without walking it all.
+        assert!(!fits(one("huge", ints(1_000_000))));
+        let deep = (0..1_000).fold(Value::Unit, |inner, _| Value::Seq(vec![inner]));
+        assert!(!fits(one("deep", deep)));
     }
 }

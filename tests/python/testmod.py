@@ -119,6 +119,22 @@ def hold(payload, seconds, started):
     return len(payload)
 
 
+async def hold_async(payload, seconds, started):
+    """`hold` as a coroutine."""
+    with open(started, "w"):
+        pass
+    await asyncio.sleep(seconds)
+    return len(payload)
+
+
+def hold_stream(payload, seconds, started):
+    """`hold` as a generator of one item."""
+    with open(started, "w"):
+        pass
+    time.sleep(seconds)
+    yield len(payload)
+
+
 def thread_ident():
     return threading.get_ident()
 

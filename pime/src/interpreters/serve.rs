@@ -50,7 +50,7 @@ impl<'i> Worker<'i> {
             Ok(arguments) => arguments,
             Err(error) => return ticket.finish(Err(error)),
         };
-        let spent = task.converted();
+        let spent = task.converted(ticket.answers_once);
         if ticket.reply.is_abandoned() {
             // The caller dropped its future while the task was being converted.
             ticket.release(Outcome::Cancelled);

@@ -8,7 +8,7 @@
 //! which cancels it with the GIL held. A task that completes first drops the waker
 //! unused, so calls that finish normally pay nothing but the registration.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 
 use pyo3::prelude::*;
@@ -17,18 +17,22 @@ use tokio::sync::mpsc;
 use super::envelope::Envelope;
 use super::reply::{ReplySlot, ReplyTo};
 use crate::python::coroutines::{cancel_now, cancel_soon};
-use crate::waiting::lock;
 
 /// The wake-up that forwards one Python future to its engine for cancelling.
 struct CancelOnDrop {
-    future: Mutex<Option<Py<PyAny>>>,
+    /// The task's reply slot, which holds the future while the coroutine runs and
+    /// forgets it, holding the GIL, once the task has ended. The waker itself holds
+    /// nothing of Python's: the caller's thread drops it with the channel, without the
+    /// GIL, and a future held here would keep the finished job (its params, its
+    /// context) alive until some thread next took the GIL.
+    slot: Weak<ReplySlot>,
     /// The engine thread of the launch that runs the coroutine.
     engine: mpsc::WeakUnboundedSender<Envelope>,
 }
 
 impl Wake for CancelOnDrop {
     fn wake(self: Arc<Self>) {
-        let Some(future) = lock(&self.future).take() else {
+        let Some(future) = self.slot.upgrade().and_then(|slot| slot.take_coroutine()) else {
             return;
         };
         // With the engine stopping (or gone) its thread takes no envelope any more, but
@@ -50,12 +54,12 @@ impl Wake for CancelOnDrop {
 /// Arranges for `future` (a `concurrent.futures.Future` of a coroutine on the
 /// engine's loop) to be cancelled when the caller waiting on `reply` goes away.
 pub(crate) fn cancel_when_abandoned(
-    reply: &ReplySlot,
+    reply: &Arc<ReplySlot>,
     future: &Bound<'_, PyAny>,
     engine: &mpsc::WeakUnboundedSender<Envelope>,
 ) {
     let waker = Waker::from(Arc::new(CancelOnDrop {
-        future: Mutex::new(Some(future.clone().unbind())),
+        slot: Arc::downgrade(reply),
         engine: engine.clone(),
     }));
     let abandoned = reply.with_reply(|reply| match reply {

@@ -118,9 +118,9 @@ impl Job {
             }
         };
         Some(Job {
+            spent: task.converted(ticket.answers_once),
             call,
             ticket,
-            spent: task.converted(),
         })
     }
 

@@ -148,7 +148,12 @@ impl ReplySlot {
     /// Forgets the coroutine's future (the task has ended): the future's done-callback
     /// holds the job that holds this slot, a cycle Python's collector cannot see.
     pub(crate) fn forget_coroutine(&self) {
-        drop(lock(&self.coroutine).take());
+        drop(self.take_coroutine());
+    }
+
+    /// The coroutine's future, if the task still has one (to cancel it).
+    pub(crate) fn take_coroutine(&self) -> Option<Py<PyAny>> {
+        lock(&self.coroutine).take()
     }
 
     /// Whether [`ReplySlot::fail_for_stop`] answered the caller.

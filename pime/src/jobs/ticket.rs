@@ -25,6 +25,9 @@ pub(crate) struct Ticket {
     /// The command's text, kept when debug logging or per-command stats want it.
     label: Option<String>,
     pub(crate) settings: Arc<JobSettings>,
+    /// A caller waits for one answer (`pime::call`, not `no_wait` or a stream): the
+    /// task's small values can go back to its thread with the answer.
+    pub(crate) answers_once: bool,
     started: OnceLock<Instant>,
     /// The task's place under the engine's bound, held until the task has ended.
     /// Released explicitly (not with the ticket) because a Python reference cycle (an
@@ -53,6 +56,7 @@ impl Ticket {
             admission.end(Outcome::Cancelled);
             return None;
         }
+        let answers_once = matches!(reply, Some(ReplyTo::Once(_)));
         let reply = ReplySlot::new(reply, interrupt);
         admission.start(&reply);
         let label =
@@ -61,6 +65,7 @@ impl Ticket {
             reply,
             label,
             settings: Arc::clone(settings),
+            answers_once,
             started: OnceLock::new(),
             admission: Mutex::new(Some(admission)),
             span,
