@@ -18,9 +18,30 @@ use crate::{floor, hop, naive, via_pime};
 /// burst on this shared machine to halve it. (Naive's one pass takes seconds.)
 const PASSES: usize = 3;
 
-/// The fastest of `passes`.
-fn shortest(passes: Vec<Duration>) -> Duration {
-    passes.into_iter().min().unwrap_or_default()
+/// The fastest of [`PASSES`] runs of `pass`.
+fn fastest(mut pass: impl FnMut() -> BenchResult<Duration>) -> BenchResult<Duration> {
+    let mut best = pass()?;
+    for _ in 1..PASSES {
+        best = best.min(pass()?);
+    }
+    Ok(best)
+}
+
+/// [`fastest`] for `calls` calls made by `next`, `in_flight` at a time.
+async fn fastest_concurrent<F, Fut>(
+    calls: usize,
+    in_flight: usize,
+    next: F,
+) -> BenchResult<Duration>
+where
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = BenchResult<()>> + Send + 'static,
+{
+    let mut best = drive::concurrent(calls, in_flight, next.clone()).await?;
+    for _ in 1..PASSES {
+        best = best.min(drive::concurrent(calls, in_flight, next.clone()).await?);
+    }
+    Ok(best)
 }
 
 /// What one contender measured at one pool size.
@@ -34,11 +55,10 @@ pub fn run(context: &Context) -> BenchResult<Section> {
     let default = pime_figures(context, None)?;
     let request = Request::noop();
     floor::total(&context.broker, &request, sizes.pool_calls / 10)?;
-    let mut floor_passes = Vec::with_capacity(PASSES);
-    for _ in 0..PASSES {
-        floor_passes.push(floor::total(&context.broker, &request, sizes.pool_calls)?);
-    }
-    let floor_rate = rate(sizes.pool_calls, shortest(floor_passes));
+    let floor_rate = rate(
+        sizes.pool_calls,
+        fastest(|| floor::total(&context.broker, &request, sizes.pool_calls))?,
+    );
 
     let hop_rate = hop_figures(context, hop::Hop::start()?)?;
     let python_hop_rate = hop_figures(
@@ -178,11 +198,7 @@ fn pime_figures(context: &Context, pool: Option<u32>) -> BenchResult<Figures> {
         let next = move || via_pime::call_ok(via_pime::task(&request, false));
         let (calls, in_flight) = (sizes.pool_calls, sizes.in_flight);
         drive::concurrent((calls / 10).max(in_flight), in_flight, next.clone()).await?;
-        let mut passes = Vec::with_capacity(PASSES);
-        for _ in 0..PASSES {
-            passes.push(drive::concurrent(calls, in_flight, next.clone()).await?);
-        }
-        let wall = shortest(passes);
+        let wall = fastest_concurrent(calls, in_flight, next.clone()).await?;
         drive::sequential(sizes.latency_warmup, &next).await?;
         let latency = Summary::of(drive::sequential(sizes.pool_latency_calls, &next).await?);
         engine.stop().await?;
@@ -204,11 +220,7 @@ fn hop_figures(context: &Context, hop: hop::Hop) -> BenchResult<f64> {
             move || hop.call()
         };
         drive::concurrent((calls / 10).max(in_flight), in_flight, next.clone()).await?;
-        let mut passes = Vec::with_capacity(PASSES);
-        for _ in 0..PASSES {
-            passes.push(drive::concurrent(calls, in_flight, next.clone()).await?);
-        }
-        BenchResult::Ok(shortest(passes))
+        fastest_concurrent(calls, in_flight, next).await
     })?;
     std::sync::Arc::into_inner(hop)
         .ok_or("the hop is still shared")?
@@ -226,11 +238,7 @@ fn naive_figures(context: &Context, threads: usize) -> BenchResult<Figures> {
         let next = move || naive::call_ok(Arc::clone(&broker), request.clone());
         let (calls, in_flight) = (sizes.pool_calls, sizes.in_flight);
         drive::concurrent((calls / 10).max(in_flight), in_flight, next.clone()).await?;
-        let mut passes = Vec::with_capacity(PASSES);
-        for _ in 0..PASSES {
-            passes.push(drive::concurrent(calls, in_flight, next.clone()).await?);
-        }
-        let wall = shortest(passes);
+        let wall = fastest_concurrent(calls, in_flight, next.clone()).await?;
         drive::sequential(sizes.latency_warmup, &next).await?;
         let latency = Summary::of(drive::sequential(sizes.pool_latency_calls, &next).await?);
         BenchResult::Ok(Figures {

@@ -70,7 +70,6 @@ impl<'i> Worker<'i> {
             }
         };
         if ticket.reply.is_stream() {
-            drop(spent);
             let Some(sender) = ticket.reply.stream_sender() else {
                 return;
             };

@@ -138,18 +138,14 @@ impl Job {
             return;
         }
         self.ticket.mark_started();
-        let spent = self.spent.take();
         let result = match self.invoke(py) {
             Ok(result) => result,
-            Err(error) => return self.ticket.finish_with(Err(error), spent),
+            Err(error) => return self.ticket.finish_with(Err(error), self.spent.take()),
         };
         if !self.ticket.reply.is_stream() && !is_coroutine(py, &result) {
             let command = self.call.command.bind(py);
             let outcome = value::result_from_python_for(&result, command);
-            return self.ticket.finish_with(outcome, spent);
-        }
-        if let Some(task) = spent {
-            task.drop_converted();
+            return self.ticket.finish_with(outcome, self.spent.take());
         }
         match self.into_python(py) {
             Ok(job) => Job::handle_result(&job, result),
